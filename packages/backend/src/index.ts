@@ -1,0 +1,39 @@
+/*
+ * The AI portal backend: Backstage's catalog, auth and permission plugins plus
+ * the AI portal suite. Only what the portal uses is installed.
+ */
+import { createBackend } from '@backstage/backend-defaults';
+
+const backend = createBackend();
+
+// Serves the built frontend in production (app.baseUrl == backend.baseUrl).
+backend.add(import('@backstage/plugin-app-backend'));
+
+// Sign-in: guest for local development, OIDC for production.
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+
+// Catalog: AI app entities, the Open Chat entity and the organisation.
+backend.add(import('@backstage/plugin-catalog-backend'));
+// Logs catalog processing errors, including invalid AI app entities.
+backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+// Lists entities that failed processing (for instance invalid AI annotations).
+backend.add(import('@backstage/plugin-catalog-backend-module-unprocessed'));
+
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(
+  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
+);
+
+// Per-user settings storage: starred tiles and recently used apps follow the user.
+backend.add(import('@backstage/plugin-user-settings-backend'));
+
+// The AI portal suite: its backend plugin and the catalog validation of AI entities.
+backend.add(import('@internal/plugin-ai-tiles-backend'));
+backend.add(
+  import('@internal/plugin-ai-tiles-backend').then(m => ({
+    default: m.catalogModuleAiTiles,
+  })),
+);
+
+backend.start();

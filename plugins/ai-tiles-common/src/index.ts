@@ -1,0 +1,10 @@
+/**
+ * Shared contract of the AI portal plugins: catalog annotations, the entity to
+ * tile model with its validation, and API types.
+ *
+ * @packageDocumentation
+ */
+export * from './constants';
+export * from './url';
+export * from './tile';
+export * from './policy';
