@@ -1,8 +1,11 @@
 import { createApp } from '@backstage/frontend-defaults';
-import catalogPlugin from '@backstage/plugin-catalog/alpha';
+import userSettingsStorageModule from '@backstage/plugin-app-module-user-settings';
 import { navModule } from './modules/nav';
-import { homeModule } from './modules/home';
 
+/**
+ * The AI portal app. Plugins that packages/app depends on are discovered
+ * (`app.packages: all`); app modules are listed here.
+ */
 export default createApp({
-  features: [catalogPlugin, navModule, homeModule],
+  features: [navModule, userSettingsStorageModule],
 });

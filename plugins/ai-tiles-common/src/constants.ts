@@ -30,7 +30,11 @@ export type AiRunner = (typeof AI_RUNNERS)[number];
 export const LAUNCH_LINK_TYPE = 'launch';
 
 /** Lifecycles shown as a badge on a tile. */
-export const AI_LIFECYCLES = ['experimental', 'production', 'deprecated'] as const;
+export const AI_LIFECYCLES = [
+  'experimental',
+  'production',
+  'deprecated',
+] as const;
 export type AiLifecycle = (typeof AI_LIFECYCLES)[number];
 
 /**

@@ -6,6 +6,7 @@ import {
 import { z } from 'zod';
 import {
   AI_LIFECYCLES,
+  AI_PORTAL_ANNOTATION_PREFIX,
   AI_RUNNERS,
   AI_TILE_ICONS,
   AI_TILE_LIMITS,
@@ -73,7 +74,10 @@ const linkSchema = z.object({
     .string()
     .max(AI_TILE_LIMITS.url, `must be at most ${AI_TILE_LIMITS.url} characters`)
     .refine(isHttpUrl, 'must be an absolute http(s) URL'),
-  title: z.string().max(AI_TILE_LIMITS.title * 2).optional(),
+  title: z
+    .string()
+    .max(AI_TILE_LIMITS.title * 2)
+    .optional(),
   type: z.string().optional(),
   icon: z.string().optional(),
 });
@@ -91,7 +95,10 @@ const entitySchema = z.object({
         AI_TILE_LIMITS.title,
         `must be at most ${AI_TILE_LIMITS.title} characters`,
       )
-      .refine(t => !MARKUP_PATTERN.test(t), 'must be plain text, without < or >')
+      .refine(
+        t => !MARKUP_PATTERN.test(t),
+        'must be plain text, without < or >',
+      )
       .optional(),
     description: z
       .string()
@@ -128,8 +135,14 @@ const annotationsSchema = z.object({
     .optional(),
   [ANNOTATION_CATEGORY]: z
     .string()
-    .max(AI_TILE_LIMITS.category, `must be at most ${AI_TILE_LIMITS.category} characters`)
-    .regex(CATEGORY_PATTERN, 'must be a lower-case slug such as "legal" or "document-tools"')
+    .max(
+      AI_TILE_LIMITS.category,
+      `must be at most ${AI_TILE_LIMITS.category} characters`,
+    )
+    .regex(
+      CATEGORY_PATTERN,
+      'must be a lower-case slug such as "legal" or "document-tools"',
+    )
     .optional(),
   [ANNOTATION_ICON]: z
     .enum(AI_TILE_ICONS, {
@@ -145,8 +158,8 @@ function formatIssues(issues: z.ZodIssue[], prefix: string[] = []): string[] {
     const where =
       head === 'metadata.annotations'
         ? annotation(rest.join('.'))
-        : path.reduce(
-            (acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : `${acc}.${part}`),
+        : path.reduce((acc, part) =>
+            /^\d+$/.test(part) ? `${acc}[${part}]` : `${acc}.${part}`,
           );
     return `${where}: ${issue.message}`;
   });
@@ -198,16 +211,30 @@ export function parseAiTile(entity: Entity): AiTileParseResult {
   const launchLinks = links.filter(l => l.type === LAUNCH_LINK_TYPE);
 
   if (spec.type === AI_CHAT_TYPE && runner !== 'chat') {
-    errors.push(`${annotation(ANNOTATION_RUNNER)}: must be "chat" for spec.type ${AI_CHAT_TYPE}`);
+    errors.push(
+      `${annotation(
+        ANNOTATION_RUNNER,
+      )}: must be "chat" for spec.type ${AI_CHAT_TYPE}`,
+    );
   }
   if (spec.type !== AI_CHAT_TYPE && runner === 'chat') {
-    errors.push(`${annotation(ANNOTATION_RUNNER)}: "chat" is only for spec.type ${AI_CHAT_TYPE}`);
+    errors.push(
+      `${annotation(
+        ANNOTATION_RUNNER,
+      )}: "chat" is only for spec.type ${AI_CHAT_TYPE}`,
+    );
   }
   if (runner === 'dify' && !difyAppId) {
-    errors.push(`${annotation(ANNOTATION_DIFY_APP)}: is required when the runner is "dify"`);
+    errors.push(
+      `${annotation(
+        ANNOTATION_DIFY_APP,
+      )}: is required when the runner is "dify"`,
+    );
   }
   if (runner !== 'dify' && difyAppId) {
-    errors.push(`${annotation(ANNOTATION_DIFY_APP)}: only applies to the "dify" runner`);
+    errors.push(
+      `${annotation(ANNOTATION_DIFY_APP)}: only applies to the "dify" runner`,
+    );
   }
   if ((runner === 'link' || runner === 'chat') && launchLinks.length !== 1) {
     errors.push(
@@ -240,8 +267,26 @@ export function parseAiTile(entity: Entity): AiTileParseResult {
   };
 }
 
-/** The problems that keep an entity from being a valid AI tile; empty when it is one. */
+/**
+ * The AI portal problems of any catalog entity; empty when there are none.
+ * AI entities must be valid tiles; other entities must not carry `ai-portal/`
+ * annotations (usually a typo in `spec.type`, which would hide the tile).
+ */
 export function validateAiEntity(entity: Entity): string[] {
+  if (!isAiTileEntity(entity)) {
+    const stray = Object.keys(entity.metadata?.annotations ?? {}).filter(key =>
+      key.startsWith(AI_PORTAL_ANNOTATION_PREFIX),
+    );
+    return stray.length === 0
+      ? []
+      : [
+          `${stray.join(
+            ', ',
+          )}: AI portal annotations only apply to kind Component with spec.type ${AI_TILE_TYPES.join(
+            ' or ',
+          )}`,
+        ];
+  }
   const result = parseAiTile(entity);
   return result.ok ? [] : result.errors;
 }
