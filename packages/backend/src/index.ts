@@ -3,6 +3,7 @@
  * the AI portal suite. Only what the portal uses is installed.
  */
 import { createBackend } from '@backstage/backend-defaults';
+import { catalogModuleAiTiles } from '@internal/plugin-ai-tiles-backend';
 
 const backend = createBackend();
 
@@ -20,6 +21,11 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 // Lists entities that failed processing (for instance invalid AI annotations).
 backend.add(import('@backstage/plugin-catalog-backend-module-unprocessed'));
 
+// Events bus shared by the catalog and signals.
+backend.add(import('@backstage/plugin-events-backend'));
+// Pushes changes (such as user settings) to open browser tabs.
+backend.add(import('@backstage/plugin-signals-backend'));
+
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(
   import('@backstage/plugin-permission-backend-module-allow-all-policy'),
@@ -30,10 +36,6 @@ backend.add(import('@backstage/plugin-user-settings-backend'));
 
 // The AI portal suite: its backend plugin and the catalog validation of AI entities.
 backend.add(import('@internal/plugin-ai-tiles-backend'));
-backend.add(
-  import('@internal/plugin-ai-tiles-backend').then(m => ({
-    default: m.catalogModuleAiTiles,
-  })),
-);
+backend.add(catalogModuleAiTiles);
 
 backend.start();
