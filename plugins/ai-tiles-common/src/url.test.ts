@@ -1,3 +1,4 @@
+/* eslint-disable no-script-url -- these tests feed script URLs to prove they are refused */
 import { isHttpUrl } from './url';
 
 describe('isHttpUrl', () => {
