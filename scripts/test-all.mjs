@@ -59,4 +59,10 @@ const testEnv = {
 run('Unit and integration tests', 'yarn', ['backstage-cli', 'repo', 'test'], testEnv);
 run('Frontend production build', 'yarn', ['workspace', 'app', 'build']);
 run('End-to-end tests (Chromium)', 'yarn', ['playwright', 'test'], testEnv);
+run(
+  'End-to-end OIDC sign-in against a real OpenID provider (Chromium)',
+  'yarn',
+  ['playwright', 'test', '-c', 'e2e/oidc/playwright.config.ts'],
+  { ...testEnv, OIDC_E2E_SKIP_APP_BUILD: '1' },
+);
 console.log('\ntest:all: every test passed');

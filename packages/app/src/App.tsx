@@ -1,5 +1,6 @@
 import { createApp } from '@backstage/frontend-defaults';
 import userSettingsStorageModule from '@backstage/plugin-app-module-user-settings';
+import { authModule } from './modules/auth';
 import { navModule } from './modules/nav';
 
 /**
@@ -7,5 +8,5 @@ import { navModule } from './modules/nav';
  * (`app.packages: all`); app modules are listed here.
  */
 export default createApp({
-  features: [navModule, userSettingsStorageModule],
+  features: [authModule, navModule, userSettingsStorageModule],
 });

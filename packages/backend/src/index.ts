@@ -13,6 +13,8 @@ backend.add(import('@backstage/plugin-app-backend'));
 // Sign-in: guest for local development, OIDC for production.
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+// OIDC with the AI portal sign-in resolver (catalog user + allowed groups).
+backend.add(import('./modules/auth'));
 
 // Catalog: AI app entities, the Open Chat entity and the organisation.
 backend.add(import('@backstage/plugin-catalog-backend'));
