@@ -1,0 +1,16 @@
+import { createApiRef } from '@backstage/core-plugin-api';
+import { AiPolicyDocument } from '@internal/plugin-ai-tiles-common';
+
+/** Client of the ai-tiles backend, as used by the portal's frontend. */
+export interface AiTilesApi {
+  /**
+   * The acceptable-use policy, or `undefined` when none is configured
+   * (the backend answers 404). Other failures reject with a `ResponseError`.
+   */
+  getPolicy(): Promise<AiPolicyDocument | undefined>;
+}
+
+/** API reference of {@link AiTilesApi}. */
+export const aiTilesApiRef = createApiRef<AiTilesApi>({
+  id: 'plugin.ai-tiles.client',
+});

@@ -1,0 +1,66 @@
+import { ResponseError } from '@backstage/errors';
+import { AiTilesClient } from './AiTilesClient';
+
+const BASE_URL = 'http://localhost:7007/api/ai-tiles';
+
+function jsonResponse(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json' },
+  });
+}
+
+function setup(response: Response) {
+  const fetch = jest.fn(async (_url: string, _init?: RequestInit) => response);
+  const getBaseUrl = jest.fn(async (_pluginId: string) => BASE_URL);
+  const client = new AiTilesClient({
+    discoveryApi: { getBaseUrl },
+    fetchApi: { fetch: fetch as unknown as typeof globalThis.fetch },
+  });
+  return { client, fetch, getBaseUrl };
+}
+
+describe('AiTilesClient.getPolicy', () => {
+  it('fetches the policy from the ai-tiles backend through fetchApi', async () => {
+    const policy = {
+      version: '2026-11',
+      title: 'Use AI well',
+      markdown: '# Hi',
+    };
+    const { client, fetch, getBaseUrl } = setup(jsonResponse(200, policy));
+
+    await expect(client.getPolicy()).resolves.toEqual(policy);
+    expect(getBaseUrl).toHaveBeenCalledWith('ai-tiles');
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(fetch.mock.calls[0][0]).toBe(`${BASE_URL}/policy`);
+  });
+
+  it('returns undefined when no policy is configured (404)', async () => {
+    const { client } = setup(
+      jsonResponse(404, {
+        error: { name: 'NotFoundError', message: 'No policy' },
+        response: { statusCode: 404 },
+      }),
+    );
+    await expect(client.getPolicy()).resolves.toBeUndefined();
+  });
+
+  it('maps other failures to a ResponseError', async () => {
+    const { client } = setup(
+      jsonResponse(500, {
+        error: { name: 'Error', message: 'database is down' },
+        request: { method: 'GET', url: '/api/ai-tiles/policy' },
+        response: { statusCode: 500 },
+      }),
+    );
+    const error = await client.getPolicy().catch(e => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(error.statusCode).toBe(500);
+    expect(error.cause.message).toBe('database is down');
+  });
+
+  it('rejects a malformed policy document', async () => {
+    const { client } = setup(jsonResponse(200, { version: 1, markdown: [] }));
+    await expect(client.getPolicy()).rejects.toThrow(/malformed/);
+  });
+});

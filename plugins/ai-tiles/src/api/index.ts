@@ -1,0 +1,3 @@
+export { aiTilesApiRef } from './AiTilesApi';
+export type { AiTilesApi } from './AiTilesApi';
+export { AiTilesClient } from './AiTilesClient';

@@ -1,0 +1,2 @@
+export { AiTile } from './AiTile';
+export type { AiTileProps } from './AiTile';

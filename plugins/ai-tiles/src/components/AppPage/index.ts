@@ -1,0 +1,1 @@
+export { AiAppPage, NfsAiAppPage, AppPageContent } from './AppPage';

@@ -1,0 +1,1 @@
+export { LifecycleBadge } from './LifecycleBadge';

@@ -1,0 +1,1 @@
+export { PolicyBanner } from './PolicyBanner';

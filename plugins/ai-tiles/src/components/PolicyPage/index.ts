@@ -1,0 +1,1 @@
+export { AiPolicyPage, NfsAiPolicyPage, PolicyPageContent } from './PolicyPage';

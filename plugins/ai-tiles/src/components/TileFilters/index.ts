@@ -1,0 +1,1 @@
+export { TileSearchField, CategoryChips } from './TileFilters';

@@ -1,0 +1,1 @@
+export { TileIcon, TILE_ICONS, FallbackTileIcon } from './TileIcon';

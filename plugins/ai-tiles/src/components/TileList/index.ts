@@ -1,0 +1,2 @@
+export { TileList } from './TileList';
+export type { TileListProps } from './TileList';

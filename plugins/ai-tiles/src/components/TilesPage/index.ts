@@ -1,0 +1,1 @@
+export { TilesPage, NfsTilesPage, TilesPageContent } from './TilesPage';

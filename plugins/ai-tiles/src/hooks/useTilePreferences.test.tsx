@@ -1,0 +1,99 @@
+import { mockApis, TestApiProvider } from '@backstage/frontend-test-utils';
+import { act, renderHook, waitFor } from '@testing-library/react';
+import { ReactNode } from 'react';
+import {
+  FAVOURITES_KEY,
+  PREFERENCES_BUCKET,
+  RECENTLY_USED_KEY,
+  useTilePreferences,
+} from './useTilePreferences';
+
+function setup(storage = mockApis.storage()) {
+  const errorApi = mockApis.error();
+  const wrapper = ({ children }: { children: ReactNode }) => (
+    <TestApiProvider apis={[storage, errorApi]}>{children}</TestApiProvider>
+  );
+  const hook = renderHook(() => useTilePreferences(), { wrapper });
+  return { ...hook, storage, bucket: storage.forBucket(PREFERENCES_BUCKET) };
+}
+
+describe('useTilePreferences', () => {
+  it('starts from what is stored for the user', async () => {
+    const storage = mockApis.storage();
+    await storage
+      .forBucket(PREFERENCES_BUCKET)
+      .set(FAVOURITES_KEY, ['component:default/a', 42, 'component:default/a']);
+    const { result } = setup(storage);
+    expect(result.current.favourites).toEqual(['component:default/a']);
+    expect(result.current.recentlyUsed).toEqual([]);
+  });
+
+  it('toggles favourites and persists them in the ai-tiles bucket', async () => {
+    const { result, bucket } = setup();
+    act(() => result.current.toggleFavourite('component:default/a'));
+    act(() => result.current.toggleFavourite('component:default/b'));
+    expect(result.current.favourites).toEqual([
+      'component:default/a',
+      'component:default/b',
+    ]);
+    await waitFor(() =>
+      expect(bucket.snapshot(FAVOURITES_KEY).value).toEqual([
+        'component:default/a',
+        'component:default/b',
+      ]),
+    );
+
+    act(() => result.current.toggleFavourite('component:default/a'));
+    await waitFor(() =>
+      expect(bucket.snapshot(FAVOURITES_KEY).value).toEqual([
+        'component:default/b',
+      ]),
+    );
+    expect(result.current.favourites).toEqual(['component:default/b']);
+  });
+
+  it('records recently used tiles, most recent first, at most six', async () => {
+    const { result, bucket } = setup();
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'c']) {
+      act(() => result.current.recordOpened(`component:default/${name}`));
+    }
+    const expected = ['c', 'g', 'f', 'e', 'd', 'b'].map(
+      n => `component:default/${n}`,
+    );
+    expect(result.current.recentlyUsed).toEqual(expected);
+    await waitFor(() =>
+      expect(bucket.snapshot(RECENTLY_USED_KEY).value).toEqual(expected),
+    );
+  });
+
+  it('follows changes made elsewhere (observe$)', async () => {
+    const { result, bucket } = setup();
+    await act(() => bucket.set(FAVOURITES_KEY, ['component:default/x']));
+    expect(result.current.favourites).toEqual(['component:default/x']);
+  });
+
+  it('keeps the callbacks stable across renders', () => {
+    const { result, rerender } = setup();
+    const first = result.current;
+    act(() => result.current.toggleFavourite('component:default/a'));
+    rerender();
+    expect(result.current.toggleFavourite).toBe(first.toggleFavourite);
+    expect(result.current.recordOpened).toBe(first.recordOpened);
+  });
+
+  it('reverts and reports when the storage rejects a write', async () => {
+    const storage = mockApis.storage();
+    const bucket = storage.forBucket(PREFERENCES_BUCKET);
+    jest.spyOn(bucket, 'set').mockRejectedValue(new Error('offline'));
+    const errorApi = mockApis.error({ collect: true });
+    const wrapper = ({ children }: { children: ReactNode }) => (
+      <TestApiProvider apis={[storage, errorApi]}>{children}</TestApiProvider>
+    );
+    const { result } = renderHook(() => useTilePreferences(), { wrapper });
+
+    act(() => result.current.toggleFavourite('component:default/a'));
+    expect(result.current.favourites).toEqual(['component:default/a']);
+    await waitFor(() => expect(result.current.favourites).toEqual([]));
+    expect(errorApi.getErrors().map(e => e.error.message)).toEqual(['offline']);
+  });
+});

@@ -1,0 +1,143 @@
+import {
+  errorApiRef,
+  storageApiRef,
+  StorageApi,
+  useApi,
+} from '@backstage/core-plugin-api';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+
+/** Storage bucket of the portal's per-user tile preferences. */
+export const PREFERENCES_BUCKET = 'ai-tiles';
+/** Entity refs of the user's favourite tiles, in the order they were starred. */
+export const FAVOURITES_KEY = 'favourites';
+/** Entity refs of the tiles the user opened last, most recent first. */
+export const RECENTLY_USED_KEY = 'recentlyUsed';
+/** How many recently used tiles are kept. */
+export const RECENTLY_USED_LIMIT = 6;
+
+const EMPTY: readonly string[] = Object.freeze([]);
+
+function toRefList(value: unknown): readonly string[] {
+  if (!Array.isArray(value)) {
+    return EMPTY;
+  }
+  const refs = value.filter((v): v is string => typeof v === 'string');
+  return refs.length > 0 ? [...new Set(refs)] : EMPTY;
+}
+
+/**
+ * A list of entity refs kept in the storage API: read from the snapshot,
+ * updated live through `observe$` (other tabs, user-settings signals),
+ * written optimistically so the UI answers at once.
+ */
+function useStoredRefList(
+  bucket: StorageApi,
+  key: string,
+): [
+  readonly string[],
+  (update: (prev: readonly string[]) => string[]) => void,
+] {
+  const errorApi = useApi(errorApiRef);
+  const [refs, setRefs] = useState<readonly string[]>(() =>
+    toRefList(bucket.snapshot(key).value),
+  );
+  const current = useRef(refs);
+  current.current = refs;
+  // While our own writes are in flight the local value is the newest one;
+  // observed values would only replay intermediate states.
+  const pendingWrites = useRef(0);
+
+  useEffect(() => {
+    const snapshot = bucket.snapshot(key);
+    if (snapshot.presence !== 'unknown') {
+      setRefs(toRefList(snapshot.value));
+    }
+    const subscription = bucket.observe$(key).subscribe({
+      next: next => {
+        if (pendingWrites.current === 0 && next.presence !== 'unknown') {
+          setRefs(toRefList(next.value));
+        }
+      },
+    });
+    return () => subscription.unsubscribe();
+  }, [bucket, key]);
+
+  const update = useCallback(
+    (fn: (prev: readonly string[]) => string[]) => {
+      const previous = current.current;
+      const next = fn(previous);
+      current.current = next;
+      setRefs(next);
+      pendingWrites.current += 1;
+      bucket
+        .set(key, next)
+        .catch(error => {
+          errorApi.post(error);
+          if (current.current === next) {
+            current.current = previous;
+            setRefs(previous);
+          }
+        })
+        .finally(() => {
+          pendingWrites.current -= 1;
+        });
+    },
+    [bucket, key, errorApi],
+  );
+
+  return [refs, update];
+}
+
+export interface TilePreferences {
+  /** Favourite entity refs, in the order they were starred. */
+  favourites: readonly string[];
+  /** Recently opened entity refs, most recent first (at most {@link RECENTLY_USED_LIMIT}). */
+  recentlyUsed: readonly string[];
+  toggleFavourite: (entityRef: string) => void;
+  recordOpened: (entityRef: string) => void;
+}
+
+/**
+ * The user's favourite and recently used tiles, persisted per user through
+ * the storage API (`storageApi.forBucket('ai-tiles')`; the app installs the
+ * user-settings storage so they follow the user across browsers).
+ * The returned callbacks are stable.
+ */
+export function useTilePreferences(): TilePreferences {
+  const storageApi = useApi(storageApiRef);
+  const bucket = useMemo(
+    () => storageApi.forBucket(PREFERENCES_BUCKET),
+    [storageApi],
+  );
+  const [favourites, updateFavourites] = useStoredRefList(
+    bucket,
+    FAVOURITES_KEY,
+  );
+  const [recentlyUsed, updateRecentlyUsed] = useStoredRefList(
+    bucket,
+    RECENTLY_USED_KEY,
+  );
+
+  const toggleFavourite = useCallback(
+    (entityRef: string) =>
+      updateFavourites(prev =>
+        prev.includes(entityRef)
+          ? prev.filter(ref => ref !== entityRef)
+          : [...prev, entityRef],
+      ),
+    [updateFavourites],
+  );
+
+  const recordOpened = useCallback(
+    (entityRef: string) =>
+      updateRecentlyUsed(prev =>
+        [entityRef, ...prev.filter(ref => ref !== entityRef)].slice(
+          0,
+          RECENTLY_USED_LIMIT,
+        ),
+      ),
+    [updateRecentlyUsed],
+  );
+
+  return { favourites, recentlyUsed, toggleFavourite, recordOpened };
+}

@@ -1,0 +1,27 @@
+/**
+ * The AI portal frontend: the AI app tiles page (the portal's home page), the
+ * page of each AI app and the acceptable-use policy page.
+ *
+ * New frontend system apps install the default export of
+ * `@internal/plugin-ai-tiles/alpha`; this entry point is the legacy surface.
+ *
+ * @packageDocumentation
+ */
+export {
+  aiTilesPlugin,
+  aiTilesApiFactory,
+  AiTilesPage,
+  AiAppPage,
+  AiPolicyPage,
+} from './plugin';
+export {
+  rootRouteRef,
+  appRouteRef,
+  policyRouteRef,
+  AI_TILES_PATHS,
+} from './routes';
+export { aiTilesApiRef, AiTilesClient } from './api';
+export type { AiTilesApi } from './api';
+export { NfsTilesPage, TilesPageContent } from './components/TilesPage';
+export { NfsAiAppPage, AppPageContent } from './components/AppPage';
+export { NfsAiPolicyPage, PolicyPageContent } from './components/PolicyPage';

@@ -1,0 +1,137 @@
+import {
+  AI_CHAT_TYPE,
+  AiTile,
+  isHttpUrl,
+} from '@internal/plugin-ai-tiles-common';
+import { humanizeOwner } from './format';
+
+/** Name of the Open Chat entity in the catalog; preferred when several chat entities exist. */
+export const OPEN_CHAT_NAME = 'open-chat';
+
+/** What the tiles page renders for one tile; computed once per catalog load. */
+export interface TileView {
+  /** Stable key: the entity ref. */
+  key: string;
+  tile: AiTile;
+  /** The Open Chat tile: first in the grid and visually distinct. */
+  isPrimaryChat: boolean;
+  /** Shown from config only (there is no chat entity in the catalog). */
+  isSynthetic: boolean;
+  /**
+   * The http(s) URL a `chat` or `link` tile opens in a new tab. Undefined for
+   * `dify` tiles (they open a portal page) and for tiles without a valid URL
+   * (those render disabled).
+   */
+  launchHref?: string;
+  ownerLabel: string;
+  /** Lower-cased title, description, tags and category, for instant search. */
+  haystack: string;
+}
+
+/** Lower-cased text a tile is searched by: title, description, tags, category. */
+export function buildHaystack(tile: AiTile): string {
+  const parts = [tile.title, tile.description, ...tile.tags];
+  if (tile.category) {
+    parts.push(tile.category, tile.category.replace(/-/g, ' '));
+  }
+  return parts.join('\n').toLocaleLowerCase();
+}
+
+/**
+ * The URL a `chat`/`link` tile opens, if it is http(s); a `dify` tile has none.
+ * For `chat` tiles the configured chat URL (`aiTiles.chat.url`) wins over the
+ * entity's launch link.
+ */
+export function launchHrefOf(
+  tile: AiTile,
+  chatUrlOverride?: string,
+): string | undefined {
+  if (tile.runner === 'dify') {
+    return undefined;
+  }
+  if (tile.runner === 'chat' && isHttpUrl(chatUrlOverride)) {
+    return chatUrlOverride;
+  }
+  return isHttpUrl(tile.launchUrl) ? tile.launchUrl : undefined;
+}
+
+export function toTileView(
+  tile: AiTile,
+  options: {
+    isPrimaryChat?: boolean;
+    isSynthetic?: boolean;
+    /** `aiTiles.chat.url`, already checked to be http(s). */
+    chatUrl?: string;
+  } = {},
+): TileView {
+  return {
+    key: tile.entityRef,
+    tile,
+    isPrimaryChat: options.isPrimaryChat ?? false,
+    isSynthetic: options.isSynthetic ?? false,
+    launchHref: launchHrefOf(tile, options.chatUrl),
+    ownerLabel: humanizeOwner(tile.owner),
+    haystack: buildHaystack(tile),
+  };
+}
+
+/** The Open Chat tile shown when `aiTiles.chat.url` is set but the catalog has no chat entity. */
+export function syntheticChatTile(url: string): AiTile {
+  return {
+    entityRef: `component:default/${OPEN_CHAT_NAME}`,
+    namespace: 'default',
+    name: OPEN_CHAT_NAME,
+    type: AI_CHAT_TYPE,
+    runner: 'chat',
+    title: 'Open Chat',
+    description: "Chat with the company's approved AI models.",
+    category: 'chat',
+    icon: 'chat',
+    owner: '',
+    lifecycle: 'production',
+    tags: ['chat'],
+    launchUrl: url,
+    links: [],
+  };
+}
+
+const byTitle = (a: AiTile, b: AiTile) =>
+  a.title.localeCompare(b.title, undefined, { sensitivity: 'base' }) ||
+  a.entityRef.localeCompare(b.entityRef);
+
+/**
+ * Orders parsed tiles for the grid (the Open Chat tile first, then other chat
+ * tiles, then apps by title) and applies the chat URL from config.
+ *
+ * @param chatUrl - `aiTiles.chat.url`; ignored unless it is an http(s) URL.
+ */
+export function buildTileViews(tiles: AiTile[], chatUrl?: string): TileView[] {
+  const configChatUrl = isHttpUrl(chatUrl) ? chatUrl : undefined;
+  const chats = tiles.filter(t => t.type === AI_CHAT_TYPE).sort(byTitle);
+  const apps = tiles.filter(t => t.type !== AI_CHAT_TYPE).sort(byTitle);
+
+  const primaryIndex = Math.max(
+    0,
+    chats.findIndex(t => t.name === OPEN_CHAT_NAME),
+  );
+  const [primary] = chats.splice(primaryIndex, 1);
+
+  const views: TileView[] = [];
+  if (primary) {
+    views.push(
+      toTileView(primary, { isPrimaryChat: true, chatUrl: configChatUrl }),
+    );
+  } else if (configChatUrl) {
+    views.push(
+      toTileView(syntheticChatTile(configChatUrl), {
+        isPrimaryChat: true,
+        isSynthetic: true,
+        chatUrl: configChatUrl,
+      }),
+    );
+  }
+  for (const tile of [...chats, ...apps]) {
+    views.push(toTileView(tile, { chatUrl: configChatUrl }));
+  }
+  return views;
+}
