@@ -14,7 +14,10 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   retries: 0,
   workers: 1,
-  reporter: [['list'], ['html', { open: 'never', outputFolder: 'e2e-test-report' }]],
+  reporter: [
+    ['list'],
+    ['html', { open: 'never', outputFolder: 'e2e-test-report' }],
+  ],
   outputDir: 'node_modules/.cache/e2e-test-results',
   use: {
     screenshot: 'only-on-failure',
@@ -29,7 +32,7 @@ export default defineConfig({
         url: `${PORTAL_URL}/.backstage/health/v1/readiness`,
         reuseExistingServer: !process.env.CI,
         timeout: 120_000,
-        stdout: 'pipe',
+        stdout: 'ignore',
         stderr: 'pipe',
       },
   projects: [

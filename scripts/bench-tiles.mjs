@@ -36,9 +36,40 @@ const RUNS = Number(args.runs);
 const PORT = Number(args.port);
 const BASE = `http://localhost:${PORT}`;
 
-const CATEGORIES = ['legal', 'finance', 'hr', 'sales', 'engineering', 'support', 'marketing', 'documents', 'writing', 'language'];
-const ICONS = ['gavel', 'receipt', 'description', 'summarize', 'email', 'translate', 'code', 'search'];
-const WORDS = ['summary', 'contract', 'invoice', 'email', 'report', 'translation', 'review', 'policy', 'ticket', 'forecast'];
+const CATEGORIES = [
+  'legal',
+  'finance',
+  'hr',
+  'sales',
+  'engineering',
+  'support',
+  'marketing',
+  'documents',
+  'writing',
+  'language',
+];
+const ICONS = [
+  'gavel',
+  'receipt',
+  'description',
+  'summarize',
+  'email',
+  'translate',
+  'code',
+  'search',
+];
+const WORDS = [
+  'summary',
+  'contract',
+  'invoice',
+  'email',
+  'report',
+  'translation',
+  'review',
+  'policy',
+  'ticket',
+  'forecast',
+];
 
 function uuid(i) {
   const hex = i.toString(16).padStart(12, '0');
@@ -54,7 +85,9 @@ kind: Component
 metadata:
   name: ai-app-${i}
   title: "${word[0].toUpperCase()}${word.slice(1)} assistant ${i}"
-  description: "Helps with ${word} work for team ${i % 97}; generated for the benchmark."
+  description: "Helps with ${word} work for team ${
+      i % 97
+    }; generated for the benchmark."
   tags: [${word}, bench]
   annotations:
     ai-portal/runner: dify
@@ -85,18 +118,27 @@ spec:
 const sleep = ms => new Promise(r => setTimeout(r, ms));
 const pct = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  return sorted[
+    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
+  ];
 };
 const fmt = ms => `${ms.toFixed(1)} ms`;
 
 async function waitForCatalog(token, expected) {
   const started = Date.now();
   for (;;) {
-    const res = await fetch(`${BASE}/api/catalog/entities/by-query?filter=kind=component&limit=1`, {
-      headers: { authorization: `Bearer ${token}` },
-    }).catch(() => undefined);
+    const res = await fetch(
+      `${BASE}/api/catalog/entities/by-query?filter=kind=component&limit=1`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    ).catch(() => undefined);
     const total = res?.ok ? (await res.json()).totalItems : 0;
-    process.stdout.write(`\r  catalog: ${total}/${expected} components (${Math.round((Date.now() - started) / 1000)} s)`);
+    process.stdout.write(
+      `\r  catalog: ${total}/${expected} components (${Math.round(
+        (Date.now() - started) / 1000,
+      )} s)`,
+    );
     if (total >= expected) {
       process.stdout.write('\n');
       return;
@@ -111,44 +153,78 @@ async function main() {
   const configFile = join(dir, 'app-config.bench.yaml');
   console.log(`Generating ${AI_APPS} AI apps + ${COMPONENTS} other components`);
   await writeFile(catalogFile, catalogYaml());
-  await writeFile(configFile, JSON.stringify({
-    app: { baseUrl: BASE },
-    backend: { baseUrl: BASE, listen: { port: PORT }, cors: { origin: BASE } },
-    catalog: {
-      processingInterval: { minutes: 30 },
-      rules: [{ allow: ['Component', 'Location', 'User', 'Group'] }],
-      locations: [
-        { type: 'file', target: join(root, 'catalog/org.yaml') },
-        { type: 'file', target: catalogFile },
-      ],
-    },
-  }));
+  await writeFile(
+    configFile,
+    JSON.stringify({
+      app: { baseUrl: BASE },
+      backend: {
+        baseUrl: BASE,
+        listen: { port: PORT },
+        cors: { origin: BASE },
+      },
+      catalog: {
+        processingInterval: { minutes: 30 },
+        rules: [{ allow: ['Component', 'Location', 'User', 'Group'] }],
+        locations: [
+          { type: 'file', target: join(root, 'catalog/org.yaml') },
+          { type: 'file', target: catalogFile },
+        ],
+      },
+    }),
+  );
 
-  const backend = spawn(process.execPath, [
-    '--require', require.resolve('@backstage/cli-node/config/nodeTransform.cjs'),
-    'src/index.ts', '--config', join(root, 'app-config.yaml'), '--config', configFile,
-  ], { cwd: join(root, 'packages/backend'), env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const backend = spawn(
+    process.execPath,
+    [
+      '--require',
+      require.resolve('@backstage/cli-node/config/nodeTransform.cjs'),
+      'src/index.ts',
+      '--config',
+      join(root, 'app-config.yaml'),
+      '--config',
+      configFile,
+    ],
+    {
+      cwd: join(root, 'packages/backend'),
+      env: { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
 
   let browser;
   try {
     for (let i = 0; ; i++) {
       if (backend.exitCode !== null) throw new Error('backend exited');
-      const ok = await fetch(`${BASE}/.backstage/health/v1/readiness`).then(r => r.ok, () => false);
+      const ok = await fetch(`${BASE}/.backstage/health/v1/readiness`).then(
+        r => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (i > 240) throw new Error('backend not ready after 120 s');
       await sleep(500);
     }
-    const guest = await (await fetch(`${BASE}/api/auth/guest/refresh?env=development`, {
-      headers: { 'x-requested-with': 'XMLHttpRequest' },
-    })).json();
-    await waitForCatalog(guest.backstageIdentity.token, AI_APPS + COMPONENTS + 1);
+    const guest = await (
+      await fetch(`${BASE}/api/auth/guest/refresh?env=development`, {
+        headers: { 'x-requested-with': 'XMLHttpRequest' },
+      })
+    ).json();
+    await waitForCatalog(
+      guest.backstageIdentity.token,
+      AI_APPS + COMPONENTS + 1,
+    );
 
     const { findChromium, CHROMIUM_ARGS } = await import('./chromium.mjs');
-    browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    browser = await chromium.launch({
+      executablePath: findChromium(),
+      args: CHROMIUM_ARGS,
+    });
+    const page = await browser.newPage({
+      viewport: { width: 1440, height: 900 },
+    });
     const catalogRequests = [];
     page.on('request', req => {
-      if (req.url().includes('/api/catalog/entities')) catalogRequests.push(req.url());
+      if (req.url().includes('/api/catalog/entities'))
+        catalogRequests.push(req.url());
     });
     const catalogResponses = [];
     page.on('response', async res => {
@@ -169,7 +245,10 @@ async function main() {
       catalogRequests.length = 0;
       const start = Date.now();
       await page.goto(BASE);
-      await page.locator('[data-testid^="ai-tile-ai-app-"]').first().waitFor({ state: 'visible' });
+      await page
+        .locator('[data-testid^="ai-tile-ai-app-"]')
+        .first()
+        .waitFor({ state: 'visible' });
       firstTiles.push(Date.now() - start);
     }
     const rendered = await page.locator('[data-testid^="ai-tile-"]').count();
@@ -178,32 +257,87 @@ async function main() {
     const search = page.getByRole('textbox', { name: 'Search AI apps' });
     await search.click();
     const keystrokes = [];
-    for (const key of ['s', 'u', 'm', 'm', 'Backspace', 'Backspace', 'Backspace', 'Backspace', 'i', 'n', 'v', 'Backspace', 'Backspace', 'Backspace']) {
+    for (const key of [
+      's',
+      'u',
+      'm',
+      'm',
+      'Backspace',
+      'Backspace',
+      'Backspace',
+      'Backspace',
+      'i',
+      'n',
+      'v',
+      'Backspace',
+      'Backspace',
+      'Backspace',
+    ]) {
       await page.evaluate(() => {
         const w = window;
         w.__bench = { start: 0, painted: 0 };
-        const grid = document.querySelector('[data-testid="ai-tiles-page"]') ?? document.body;
-        document.addEventListener('keydown', () => { w.__bench.start = performance.now(); }, { once: true, capture: true });
+        const grid =
+          document.querySelector('[data-testid="ai-tiles-page"]') ??
+          document.body;
+        document.addEventListener(
+          'keydown',
+          () => {
+            w.__bench.start = performance.now();
+          },
+          { once: true, capture: true },
+        );
         const observer = new MutationObserver(() => {
           observer.disconnect();
-          requestAnimationFrame(() => setTimeout(() => { w.__bench.painted = performance.now(); }, 0));
+          requestAnimationFrame(() =>
+            setTimeout(() => {
+              w.__bench.painted = performance.now();
+            }, 0),
+          );
         });
-        observer.observe(grid, { childList: true, subtree: true, characterData: true });
+        observer.observe(grid, {
+          childList: true,
+          subtree: true,
+          characterData: true,
+        });
       });
       await page.keyboard.press(key);
-      await page.waitForFunction(() => window.__bench.painted > 0, undefined, { timeout: 10_000 });
-      keystrokes.push(await page.evaluate(() => window.__bench.painted - window.__bench.start));
+      await page.waitForFunction(() => window.__bench.painted > 0, undefined, {
+        timeout: 10_000,
+      });
+      keystrokes.push(
+        await page.evaluate(
+          () => window.__bench.painted - window.__bench.start,
+        ),
+      );
     }
 
     console.log('\nTiles page benchmark');
-    console.log(`  catalog: ${AI_APPS} AI apps + ${COMPONENTS} other components; Chromium headless, 1440x900`);
+    console.log(
+      `  catalog: ${AI_APPS} AI apps + ${COMPONENTS} other components; Chromium headless, 1440x900`,
+    );
     console.log(`  catalog requests on one page load:`);
-    for (const { url, bytes } of catalogResponses.slice(-catalogRequests.length || -1)) {
-      console.log(`    ${decodeURIComponent(url.replace(BASE, ''))}  (${(bytes / 1024).toFixed(0)} KiB)`);
+    for (const { url, bytes } of catalogResponses.slice(
+      -catalogRequests.length || -1,
+    )) {
+      console.log(
+        `    ${decodeURIComponent(url.replace(BASE, ''))}  (${(
+          bytes / 1024
+        ).toFixed(0)} KiB)`,
+      );
     }
-    console.log(`  first tiles visible after navigation (${RUNS} runs): p50 ${fmt(pct(firstTiles, 50))}, max ${fmt(Math.max(...firstTiles))}  [target ≤ 2000 ms]`);
+    console.log(
+      `  first tiles visible after navigation (${RUNS} runs): p50 ${fmt(
+        pct(firstTiles, 50),
+      )}, max ${fmt(Math.max(...firstTiles))}  [target ≤ 2000 ms]`,
+    );
     console.log(`  tiles in the DOM after load: ${rendered}`);
-    console.log(`  search keystroke → painted (${keystrokes.length} keys): p50 ${fmt(pct(keystrokes, 50))}, p95 ${fmt(pct(keystrokes, 95))}, max ${fmt(Math.max(...keystrokes))}  [target ≤ 100 ms]`);
+    console.log(
+      `  search keystroke → painted (${keystrokes.length} keys): p50 ${fmt(
+        pct(keystrokes, 50),
+      )}, p95 ${fmt(pct(keystrokes, 95))}, max ${fmt(
+        Math.max(...keystrokes),
+      )}  [target ≤ 100 ms]`,
+    );
   } finally {
     await browser?.close();
     backend.kill('SIGTERM');

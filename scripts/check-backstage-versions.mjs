@@ -8,15 +8,23 @@ import { readFileSync } from 'node:fs';
 
 const lock = readFileSync(new URL('../yarn.lock', import.meta.url), 'utf8');
 const versions = new Map();
-for (const match of lock.matchAll(/^"?(@backstage\/[^@\s]+)@npm:[^\n]*:\n {2}version: (\S+)/gm)) {
+for (const match of lock.matchAll(
+  /^"?(@backstage\/[^@\s]+)@npm:[^\n]*:\n {2}version: (\S+)/gm,
+)) {
   const [, name, version] = match;
   versions.set(name, (versions.get(name) ?? new Set()).add(version));
 }
 const mixed = [...versions].filter(([, v]) => v.size > 1);
-const release = JSON.parse(readFileSync(new URL('../backstage.json', import.meta.url), 'utf8')).version;
+const release = JSON.parse(
+  readFileSync(new URL('../backstage.json', import.meta.url), 'utf8'),
+).version;
 if (mixed.length > 0) {
   for (const [name, v] of mixed) console.error(`${name}: ${[...v].join(', ')}`);
-  console.error(`\n${mixed.length} @backstage package(s) resolve to more than one version (release line ${release})`);
+  console.error(
+    `\n${mixed.length} @backstage package(s) resolve to more than one version (release line ${release})`,
+  );
   process.exit(1);
 }
-console.log(`${versions.size} @backstage packages, one version each (release line ${release})`);
+console.log(
+  `${versions.size} @backstage packages, one version each (release line ${release})`,
+);

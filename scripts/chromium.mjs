@@ -6,7 +6,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const CANDIDATES = ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome'];
+const CANDIDATES = [
+  'chromium',
+  'chromium-browser',
+  'google-chrome-stable',
+  'google-chrome',
+];
 
 /** @returns {string} path of the Chromium binary */
 export function findChromium() {
@@ -25,7 +30,9 @@ export function findChromium() {
     }
   }
   throw new Error(
-    `No Chromium found: set CHROMIUM_PATH or put one of ${CANDIDATES.join(', ')} on PATH`,
+    `No Chromium found: set CHROMIUM_PATH or put one of ${CANDIDATES.join(
+      ', ',
+    )} on PATH`,
   );
 }
 

@@ -16,7 +16,8 @@ import { createRequire } from 'node:module';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const postgresUrl = process.env.POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432';
+const postgresUrl =
+  process.env.POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432';
 
 function fail(message) {
   console.error(`\ntest:all: ${message}`);
@@ -25,12 +26,19 @@ function fail(message) {
 
 async function checkPostgres() {
   const { Client } = require('pg');
-  const client = new Client({ connectionString: postgresUrl, connectionTimeoutMillis: 5000 });
+  const client = new Client({
+    connectionString: postgresUrl,
+    connectionTimeoutMillis: 5000,
+  });
   try {
     await client.connect();
     await client.query('SELECT 1');
   } catch (error) {
-    fail(`cannot reach Postgres at ${postgresUrl.replace(/:[^:@/]*@/, ':***@')} (${error.message}); set POSTGRES_URL`);
+    fail(
+      `cannot reach Postgres at ${postgresUrl.replace(/:[^:@/]*@/, ':***@')} (${
+        error.message
+      }); set POSTGRES_URL`,
+    );
   } finally {
     await client.end().catch(() => {});
   }
@@ -56,7 +64,12 @@ const testEnv = {
   BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING: postgresUrl,
 };
 
-run('Unit and integration tests', 'yarn', ['backstage-cli', 'repo', 'test'], testEnv);
+run(
+  'Unit and integration tests',
+  'yarn',
+  ['backstage-cli', 'repo', 'test'],
+  testEnv,
+);
 run('Frontend production build', 'yarn', ['workspace', 'app', 'build']);
 run('End-to-end tests (Chromium)', 'yarn', ['playwright', 'test'], testEnv);
 run(

@@ -33,12 +33,13 @@ test.describe('AI tiles page', () => {
     for (const name of APPS) {
       await expect(grid.getByTestId(`ai-tile-${name}`)).toBeVisible();
     }
-    await expect(grid.locator('[data-testid^="ai-tile-"]').first()).toHaveAttribute(
-      'data-testid',
-      /ai-tile-open-chat/,
-    );
+    await expect(
+      grid.locator('[data-testid^="ai-tile-"]').first(),
+    ).toHaveAttribute('data-testid', /ai-tile-open-chat/);
     // Hostile or invalid entities (e2e/catalog/hostile.yaml) never render.
-    await expect(page.locator('[data-testid^="ai-tile-hostile"]')).toHaveCount(0);
+    await expect(page.locator('[data-testid^="ai-tile-hostile"]')).toHaveCount(
+      0,
+    );
     await expect(page.getByText('Free money')).toHaveCount(0);
     await expectNoScriptRan(page);
   });
@@ -68,13 +69,17 @@ test.describe('AI tiles page', () => {
   });
 
   test('a favourite survives a reload', async ({ page }) => {
-    await page.getByRole('button', { name: 'Add Translator to favourites' }).click();
+    await page
+      .getByRole('button', { name: 'Add Translator to favourites' })
+      .click();
     const favourites = page.getByRole('region', { name: 'Favourites' });
     await expect(favourites.getByTestId('ai-tile-translator')).toBeVisible();
 
     await page.reload();
     await expect(
-      page.getByRole('region', { name: 'Favourites' }).getByTestId('ai-tile-translator'),
+      page
+        .getByRole('region', { name: 'Favourites' })
+        .getByTestId('ai-tile-translator'),
     ).toBeVisible();
 
     // Clean up for the other tests.
@@ -82,30 +87,74 @@ test.describe('AI tiles page', () => {
       .getByRole('region', { name: 'Favourites' })
       .getByRole('button', { name: 'Remove Translator from favourites' })
       .click();
-    await expect(page.getByRole('region', { name: 'Favourites' })).toHaveCount(0);
+    await expect(page.getByRole('region', { name: 'Favourites' })).toHaveCount(
+      0,
+    );
   });
 
-  test('the Open Chat tile points at the configured chat URL in a new tab', async ({ page }) => {
+  test('the Open Chat tile points at the configured chat URL in a new tab', async ({
+    page,
+  }) => {
     const link = page.getByTestId('ai-tile-open-chat-link');
-    await expect(link).toHaveAttribute('href', 'http://chat.e2e.localhost:8080/');
+    await expect(link).toHaveAttribute(
+      'href',
+      'http://chat.e2e.localhost:8080/',
+    );
     await expect(link).toHaveAttribute('target', '_blank');
     await expect(link).toHaveAttribute('rel', /noopener/);
   });
 
   test('a Dify app opens its page in the portal', async ({ page }) => {
-    await page.getByTestId('ai-tile-legal-notice-check').getByRole('link').first().click();
+    await page
+      .getByTestId('ai-tile-legal-notice-check')
+      .getByRole('link')
+      .first()
+      .click();
     await expect(page).toHaveURL(/\/ai\/apps\/default\/legal-notice-check$/);
-    await expect(page.getByRole('heading', { name: 'Legal notice check' })).toBeVisible();
+    await expect(
+      page.getByRole('heading', { name: 'Legal notice check' }),
+    ).toBeVisible();
     await expect(page.getByText('production', { exact: true })).toBeVisible();
     await expect(
       page.getByRole('link', { name: 'How to use Legal notice check' }),
-    ).toHaveAttribute('href', 'https://docs.example.com/ai/apps/legal-notice-check');
+    ).toHaveAttribute(
+      'href',
+      'https://docs.example.com/ai/apps/legal-notice-check',
+    );
   });
 
-  test('the acceptable-use banner leads to the versioned policy', async ({ page }) => {
-    await page.getByRole('link', { name: /acceptable.use/i }).first().click();
+  test('the acceptable-use banner leads to the versioned policy', async ({
+    page,
+  }) => {
+    await page
+      .getByRole('link', { name: /acceptable.use/i })
+      .first()
+      .click();
     await expect(page).toHaveURL(/\/ai\/policy$/);
-    await expect(page.getByRole('heading', { name: 'Acceptable use of AI at Example Company' })).toBeVisible();
+    await expect(
+      page.getByRole('heading', {
+        name: 'Acceptable use of AI at Example Company',
+      }),
+    ).toBeVisible();
     await expect(page.getByText(/2026-11/)).toBeVisible();
+  });
+
+  test('owners see why the catalog refuses their AI apps', async ({ page }) => {
+    // hostile-unknown-runner is owned by group:default/employees, the guest's group;
+    // the other broken entities belong to legal and are not listed for the guest.
+    const panel = page.getByTestId('ai-tiles-entity-problems');
+    await panel
+      .getByRole('button', { name: /1 of your team's AI app is not shown/ })
+      .click();
+    await expect(panel).toContainText(
+      'component:default/hostile-unknown-runner',
+    );
+    await expect(
+      panel.getByText(
+        'metadata.annotations["ai-portal/runner"]: is required and must be one of dify, link, chat',
+        { exact: false },
+      ),
+    ).toBeVisible();
+    await expect(panel).not.toContainText('hostile-script-link');
   });
 });

@@ -10,6 +10,7 @@ import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import knexFactory from 'knex';
 
 const backendDir = resolve(__dirname, '..');
@@ -35,7 +36,7 @@ async function freePort(): Promise<number> {
 }
 
 // Strip terminal colours so log lines can be matched.
-const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
+const plain = (text: string) => stripVTControlCharacters(text);
 
 interface RunningBackend {
   baseUrl: string;

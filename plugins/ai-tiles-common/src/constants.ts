@@ -91,3 +91,6 @@ export const AI_TILE_CATALOG_FIELDS = [
   'spec.owner',
   'spec.lifecycle',
 ];
+
+/** Path, under the catalog backend, of the caller's AI entities that failed validation. */
+export const AI_ENTITY_PROBLEMS_PATH = '/ai-tiles/problems';

@@ -8,3 +8,4 @@ export * from './constants';
 export * from './url';
 export * from './tile';
 export * from './policy';
+export * from './problems';

@@ -25,6 +25,7 @@ function renderApp(path: string) {
             title: 'Acceptable use of AI',
             markdown: 'Be **careful**.',
           }),
+          getMyEntityProblems: async () => [],
         },
       ],
     ],

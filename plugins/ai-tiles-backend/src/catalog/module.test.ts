@@ -1,5 +1,6 @@
 import {
   TestDatabases,
+  mockCredentials,
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
@@ -94,6 +95,20 @@ describe.each(databases.eachSupportedId())(
           catalogModuleAiTiles,
           unprocessedEntitiesModule,
           mockServices.database.factory({ knex }),
+          // jane.doe is in legal, the owner of every test entity; john.smith is not.
+          mockServices.userInfo.mock({
+            async getUserInfo(credentials) {
+              const ref = (credentials.principal as { userEntityRef: string })
+                .userEntityRef;
+              return {
+                userEntityRef: ref,
+                ownershipEntityRefs:
+                  ref === 'user:default/jane.doe'
+                    ? [ref, 'group:default/legal']
+                    : [ref],
+              };
+            },
+          }).factory,
           mockServices.rootConfig.factory({
             data: {
               catalog: {
@@ -151,6 +166,41 @@ describe.each(databases.eachSupportedId())(
       expect(owned.body.entities).toHaveLength(
         Object.keys(EXPECTED_ERRORS).length,
       );
+
+      // The owners' view: each broken AI entity of their groups with its errors.
+      const mine = await request(server)
+        .get('/api/catalog/ai-tiles/problems')
+        .set(
+          'Authorization',
+          mockCredentials.user.header('user:default/jane.doe'),
+        );
+      expect(mine.status).toBe(200);
+      expect(
+        mine.body.items.map((p: { entityRef: string }) => p.entityRef),
+      ).toEqual(
+        Object.keys(EXPECTED_ERRORS)
+          .map(name => `component:default/${name}`)
+          .sort(),
+      );
+      for (const problem of mine.body.items) {
+        const name = problem.entityRef.split('/')[1];
+        expect(problem.owner).toBe('group:default/legal');
+        expect(problem.location).toMatch(/^file:.*entities\.yaml$/);
+        expect(problem.errors.join('\n')).toMatch(EXPECTED_ERRORS[name]);
+      }
+
+      // Someone else's broken entities are not listed; anonymous callers are refused.
+      const others = await request(server)
+        .get('/api/catalog/ai-tiles/problems')
+        .set(
+          'Authorization',
+          mockCredentials.user.header('user:default/john.smith'),
+        );
+      expect(others.body).toEqual({ items: [] });
+      const anonymous = await request(server)
+        .get('/api/catalog/ai-tiles/problems')
+        .set('Authorization', mockCredentials.none.header());
+      expect(anonymous.status).toBe(401);
     }, 60_000);
   },
 );

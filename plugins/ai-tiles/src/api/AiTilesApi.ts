@@ -1,5 +1,8 @@
 import { createApiRef } from '@backstage/core-plugin-api';
-import { AiPolicyDocument } from '@internal/plugin-ai-tiles-common';
+import {
+  AiEntityProblem,
+  AiPolicyDocument,
+} from '@internal/plugin-ai-tiles-common';
 
 /** Client of the ai-tiles backend, as used by the portal's frontend. */
 export interface AiTilesApi {
@@ -8,6 +11,13 @@ export interface AiTilesApi {
    * (the backend answers 404). Other failures reject with a `ResponseError`.
    */
   getPolicy(): Promise<AiPolicyDocument | undefined>;
+
+  /**
+   * AI entities owned by the signed-in user or their groups that the catalog
+   * refuses, with the errors to fix (served by the catalog's ai-tiles module).
+   * Empty when the catalog runs without that module.
+   */
+  getMyEntityProblems(): Promise<AiEntityProblem[]>;
 }
 
 /** API reference of {@link AiTilesApi}. */

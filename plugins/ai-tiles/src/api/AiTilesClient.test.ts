@@ -64,3 +64,40 @@ describe('AiTilesClient.getPolicy', () => {
     await expect(client.getPolicy()).rejects.toThrow(/malformed/);
   });
 });
+
+describe('AiTilesClient.getMyEntityProblems', () => {
+  const problem = {
+    entityRef: 'component:default/broken',
+    owner: 'group:default/legal',
+    errors: ['metadata.title: must be plain text, without < or >'],
+  };
+
+  it("asks the catalog backend for the caller's problems", async () => {
+    const { client, fetch, getBaseUrl } = setup(
+      jsonResponse(200, { items: [problem] }),
+    );
+    await expect(client.getMyEntityProblems()).resolves.toEqual([problem]);
+    expect(getBaseUrl).toHaveBeenCalledWith('catalog');
+    expect(fetch.mock.calls[0][0]).toBe(`${BASE_URL}/ai-tiles/problems`);
+  });
+
+  it('is empty when the catalog runs without the ai-tiles module', async () => {
+    const { client } = setup(
+      jsonResponse(404, {
+        error: { name: 'NotFoundError', message: 'Not found' },
+      }),
+    );
+    await expect(client.getMyEntityProblems()).resolves.toEqual([]);
+  });
+
+  it('rejects errors and malformed bodies', async () => {
+    await expect(
+      setup(
+        jsonResponse(500, { error: { name: 'Error', message: 'boom' } }),
+      ).client.getMyEntityProblems(),
+    ).rejects.toBeInstanceOf(ResponseError);
+    await expect(
+      setup(jsonResponse(200, { rows: [] })).client.getMyEntityProblems(),
+    ).rejects.toThrow('expected { items: [] }');
+  });
+});

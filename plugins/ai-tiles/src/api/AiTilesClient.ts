@@ -1,6 +1,10 @@
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
-import { AiPolicyDocument } from '@internal/plugin-ai-tiles-common';
+import {
+  AI_ENTITY_PROBLEMS_PATH,
+  AiEntityProblem,
+  AiPolicyDocument,
+} from '@internal/plugin-ai-tiles-common';
 import { AiTilesApi } from './AiTilesApi';
 
 /** Backend plugin id the client talks to (`/api/ai-tiles`). */
@@ -56,5 +60,26 @@ export class AiTilesClient implements AiTilesApi {
       title: body.title,
       markdown: body.markdown,
     };
+  }
+
+  async getMyEntityProblems(): Promise<AiEntityProblem[]> {
+    const baseUrl = await this.discoveryApi.getBaseUrl('catalog');
+    const response = await this.fetchApi.fetch(
+      `${baseUrl}${AI_ENTITY_PROBLEMS_PATH}`,
+      { headers: { Accept: 'application/json' } },
+    );
+    if (response.status === 404) {
+      return [];
+    }
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    const body = (await response.json()) as { items?: unknown };
+    if (!Array.isArray(body?.items)) {
+      throw new Error(
+        'The AI entity problems from the catalog are malformed: expected { items: [] }',
+      );
+    }
+    return body.items as AiEntityProblem[];
   }
 }

@@ -1,7 +1,12 @@
 import { Typography, makeStyles } from '@material-ui/core';
 
 const useStyles = makeStyles({
-  text: { color: '#7df3e1', fontWeight: 700, fontSize: 24, whiteSpace: 'nowrap' },
+  text: {
+    color: '#7df3e1',
+    fontWeight: 700,
+    fontSize: 24,
+    whiteSpace: 'nowrap',
+  },
 });
 
 /** Wordmark shown in the open sidebar. */

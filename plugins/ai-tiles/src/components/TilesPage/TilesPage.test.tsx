@@ -4,6 +4,7 @@ import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import {
   AI_TILE_CATALOG_FIELDS,
   AI_TILE_CATALOG_FILTER,
+  AiEntityProblem,
 } from '@internal/plugin-ai-tiles-common';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
@@ -17,6 +18,7 @@ import {
   PREFERENCES_BUCKET,
   RECENTLY_USED_KEY,
 } from '../../hooks/useTilePreferences';
+import { AiTilesApi, aiTilesApiRef } from '../../api';
 import { appRouteRef, policyRouteRef } from '../../routes';
 import { TILES_PAGE_SIZE, TilesPageContent } from './TilesPage';
 
@@ -31,8 +33,13 @@ function renderPage(
     catalogApi?: ReturnType<typeof catalogApiMock.mock>;
     storage?: ReturnType<typeof mockApis.storage>;
     chatUrl?: string;
+    problems?: AiEntityProblem[];
   } = {},
 ) {
+  const aiTilesApi: AiTilesApi = {
+    getPolicy: async () => undefined,
+    getMyEntityProblems: async () => options.problems ?? [],
+  };
   const storage = options.storage ?? mockApis.storage();
   const catalogApi =
     options.catalogApi ??
@@ -40,7 +47,7 @@ function renderPage(
       entities: options.entities ?? [...demoEntities, serviceEntity],
     });
   const rendered = renderInTestApp(<TilesPageContent />, {
-    apis: [catalogApi, storage],
+    apis: [catalogApi, storage, [aiTilesApiRef, aiTilesApi]],
     config: options.chatUrl
       ? { ...BASE_CONFIG, aiTiles: { chat: { url: options.chatUrl } } }
       : BASE_CONFIG,
@@ -508,5 +515,54 @@ describe('TilesPageContent', () => {
     expect(
       within(banner).getByRole('link', { name: 'acceptable-use policy' }),
     ).toHaveAttribute('href', '/ai/policy');
+  });
+
+  it('tells owners which of their AI apps the catalog refuses, as text', async () => {
+    renderPage({
+      problems: [
+        {
+          entityRef: 'component:default/broken-app',
+          title: '<b>Broken</b>',
+          owner: 'group:default/legal',
+          location: 'url:https://git.example.com/legal/catalog-info.yaml',
+          errors: [
+            'Invalid AI portal entity component:default/broken-app: metadata.links[0].url: must be an absolute http(s) URL',
+          ],
+        },
+        {
+          entityRef: 'component:default/other',
+          owner: 'group:default/legal',
+          location: 'url:javascript:alert(1)',
+          errors: ['metadata.title: must be plain text, without < or >'],
+        },
+      ],
+    });
+
+    const panel = await screen.findByTestId('ai-tiles-entity-problems');
+    // Collapsed to its summary until the owner opens it.
+    await userEvent.click(
+      within(panel).getByRole('button', { name: /2 of your team's AI apps/ }),
+    );
+    expect(panel).toHaveTextContent("2 of your team's AI apps are not shown");
+    expect(panel).toHaveTextContent('component:default/broken-app');
+    expect(panel).toHaveTextContent('(<b>Broken</b>)');
+    expect(panel.querySelector('b')).toBeNull();
+    expect(panel).toHaveTextContent(
+      'metadata.links[0].url: must be an absolute http(s) URL',
+    );
+    expect(
+      within(panel).getByRole('link', {
+        name: /https:\/\/git\.example\.com\/legal\/catalog-info\.yaml/,
+      }),
+    ).toBeInTheDocument();
+    // A non-http location is shown as text, never as a link.
+    expect(within(panel).getAllByRole('link')).toHaveLength(1);
+    expect(panel).toHaveTextContent('url:javascript:alert(1)');
+  });
+
+  it('shows no problems panel when the user has none', async () => {
+    renderPage();
+    await screen.findByTestId('ai-tiles-grid');
+    expect(screen.queryByTestId('ai-tiles-entity-problems')).toBeNull();
   });
 });

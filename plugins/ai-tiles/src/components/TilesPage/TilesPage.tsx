@@ -24,6 +24,8 @@ import { useAppPageLink } from '../../hooks/useRouteLinks';
 import { useTilePreferences } from '../../hooks/useTilePreferences';
 import { categoriesOf, filterTiles, isFilterActive } from '../../lib/search';
 import { TileView } from '../../lib/tileViews';
+import { useEntityProblems } from '../../hooks/useEntityProblems';
+import { EntityProblemsPanel } from '../EntityProblems';
 import { PolicyBanner } from '../PolicyBanner';
 import { ShowMore } from '../ShowMore';
 import { CategoryChips, TileSearchField } from '../TileFilters';
@@ -198,6 +200,7 @@ export function TilesPageContent(props: { showTitle?: boolean }) {
   const classes = useStyles();
   const analytics = useAnalytics();
   const { loading, error, views, retry } = useAiTiles();
+  const problems = useEntityProblems();
   const { favourites, recentlyUsed, toggleFavourite, recordOpened } =
     useTilePreferences();
   const appPageLink = useAppPageLink();
@@ -400,6 +403,7 @@ export function TilesPageContent(props: { showTitle?: boolean }) {
         <TileSearchField value={query} onChange={setQuery} />
       </div>
       <PolicyBanner />
+      <EntityProblemsPanel problems={problems} />
       {body}
     </div>
   );
