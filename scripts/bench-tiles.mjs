@@ -210,7 +210,7 @@ async function main() {
     ).json();
     await waitForCatalog(
       guest.backstageIdentity.token,
-      AI_APPS + COMPONENTS + 1,
+      AI_APPS + COMPONENTS,
     );
 
     const { findChromium, CHROMIUM_ARGS } = await import('./chromium.mjs');
