@@ -208,10 +208,7 @@ async function main() {
         headers: { 'x-requested-with': 'XMLHttpRequest' },
       })
     ).json();
-    await waitForCatalog(
-      guest.backstageIdentity.token,
-      AI_APPS + COMPONENTS,
-    );
+    await waitForCatalog(guest.backstageIdentity.token, AI_APPS + COMPONENTS);
 
     const { findChromium, CHROMIUM_ARGS } = await import('./chromium.mjs');
     browser = await chromium.launch({
