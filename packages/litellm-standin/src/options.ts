@@ -1,0 +1,161 @@
+/** Model entry in LiteLLM's `config.yaml` `model_list` shape. */
+export interface StandInModel {
+  /** What clients send as `model`. */
+  model_name: string;
+  litellm_params?: {
+    /** Provider model, e.g. `openai/gpt-4o-mini`; the part after `/` is reported as `model`. */
+    model?: string;
+    api_base?: string;
+    /** Canned reply instead of the echo (LiteLLM's `mock_response`). */
+    mock_response?: string;
+    [key: string]: unknown;
+  };
+  model_info?: {
+    id?: string;
+    /** `chat` (default) or `embedding`. */
+    mode?: 'chat' | 'embedding' | string;
+    input_cost_per_token?: number;
+    output_cost_per_token?: number;
+    max_tokens?: number;
+    max_input_tokens?: number;
+    max_output_tokens?: number;
+    access_groups?: string[];
+    [key: string]: unknown;
+  };
+}
+
+/** `general_settings.user_header_mappings` entry. */
+export interface UserHeaderMapping {
+  header_name: string;
+  litellm_user_role: 'customer' | 'internal_user' | string;
+}
+
+/** Injected failures for robustness tests. */
+export type FailureMode =
+  | {
+      /** Answer with `status` (default 500) and a LiteLLM error envelope. */
+      mode: 'error';
+      status?: number;
+      message?: string;
+      routes?: string[];
+      times?: number;
+    }
+  | {
+      /** Never answer (the socket stays open until the client gives up or the server closes). */
+      mode: 'hang';
+      routes?: string[];
+      times?: number;
+    }
+  | {
+      /** 200 with a truncated, unparsable JSON body. */
+      mode: 'malformed-json';
+      routes?: string[];
+      times?: number;
+    }
+  | {
+      /** Destroy the socket without an HTTP response. */
+      mode: 'disconnect';
+      routes?: string[];
+      times?: number;
+    }
+  | {
+      /**
+       * The upstream provider fails *after* auth, budget and rate-limit checks on model routes:
+       * LiteLLM answers `status` (default 500) and writes a `status: "failure"` SpendLogs row.
+       * For streams, `afterChunks` sends that many content chunks and then drops the connection.
+       */
+      mode: 'upstream-error';
+      status?: number;
+      message?: string;
+      routes?: string[];
+      times?: number;
+      afterChunks?: number;
+    };
+
+export interface LiteLlmStandInOptions {
+  /** Proxy admin key; must start with `sk-` like LiteLLM's `master_key`. */
+  masterKey: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** Default: {@link DEFAULT_MODELS}. */
+  models?: StandInModel[];
+  /** Status for `budget_exceeded`: 429 (newer LiteLLM, default) or 400 (releases up to early 2026). */
+  budgetExceededStatus?: 429 | 400;
+  /**
+   * Older `/user/new`: duplicate email → 400, duplicate `user_id` → 200 with the row unchanged and a
+   * new key. Default false (newer: 409 for both).
+   */
+  legacyDuplicateUsers?: boolean;
+  /** Pretend `LITELLM_LICENSE` is set (Enterprise routes and fields). Default false. */
+  licensed?: boolean;
+  /** Time source; the returned `clock` can move it further. */
+  now?: () => Date;
+  /** Delay before a model route answers (ms). Default 0. */
+  latencyMs?: number;
+  /** Delay between SSE chunks (ms). Default 0. */
+  streamChunkDelayMs?: number;
+  /** `general_settings.user_header_name` (deprecated end-user header). */
+  userHeaderName?: string;
+  /** `general_settings.user_header_mappings`; the `customer` mapping names the end-user header. */
+  userHeaderMappings?: UserHeaderMapping[];
+  /** `general_settings.always_include_stream_usage`. */
+  alwaysIncludeStreamUsage?: boolean;
+  /** `litellm_settings.max_end_user_budget`: budget for end users without their own. */
+  maxEndUserBudget?: number;
+  /** `litellm_settings.max_internal_user_budget` for `/user/new` with role `internal_user`. */
+  maxInternalUserBudget?: number;
+  /** `litellm_settings.internal_user_budget_duration`. */
+  internalUserBudgetDuration?: string;
+  /** Run the budget reset job on a timer (LiteLLM: ~600 s). Default: only via `runBudgetReset()`. */
+  budgetResetIntervalMs?: number;
+  /** Value of `x-litellm-version`. */
+  version?: string;
+  /** Log one line per request (never includes keys). */
+  logger?: (line: string) => void;
+}
+
+export const DEFAULT_VERSION = '1.96.2';
+
+/** Small default model list with OpenAI list prices (USD per token). */
+export const DEFAULT_MODELS: StandInModel[] = [
+  {
+    model_name: 'gpt-4o-mini',
+    litellm_params: { model: 'openai/gpt-4o-mini' },
+    model_info: {
+      id: 'standin-gpt-4o-mini',
+      mode: 'chat',
+      input_cost_per_token: 0.00000015,
+      output_cost_per_token: 0.0000006,
+      max_tokens: 16384,
+      max_input_tokens: 128000,
+      max_output_tokens: 16384,
+    },
+  },
+  {
+    model_name: 'claude-haiku',
+    litellm_params: { model: 'anthropic/claude-3-5-haiku-20241022' },
+    model_info: {
+      id: 'standin-claude-haiku',
+      mode: 'chat',
+      input_cost_per_token: 0.0000008,
+      output_cost_per_token: 0.000004,
+      max_tokens: 8192,
+      max_input_tokens: 200000,
+      max_output_tokens: 8192,
+    },
+  },
+  {
+    model_name: 'text-embedding-3-small',
+    litellm_params: { model: 'openai/text-embedding-3-small' },
+    model_info: {
+      id: 'standin-text-embedding-3-small',
+      mode: 'embedding',
+      input_cost_per_token: 0.00000002,
+      output_cost_per_token: 0,
+      max_tokens: 8191,
+      max_input_tokens: 8191,
+    },
+  },
+];
