@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
 import { CHROMIUM_ARGS, findChromium } from './scripts/chromium.mjs';
 
 /**
@@ -7,6 +8,11 @@ import { CHROMIUM_ARGS, findChromium } from './scripts/chromium.mjs';
  * first; `yarn test:all` does). See README "Tests".
  */
 const PORTAL_URL = process.env.PLAYWRIGHT_URL ?? 'http://localhost:7007';
+
+// Throw-away secrets for this run, shared by the stand-in and the backend
+// (app-config.e2e.yaml). Worker processes inherit them.
+process.env.LITELLM_MASTER_KEY ??= `sk-e2e-${randomBytes(16).toString('hex')}`;
+process.env.AI_PORTAL_ENCRYPTION_SECRET ??= randomBytes(32).toString('base64');
 
 export default defineConfig({
   timeout: 60_000,
@@ -26,15 +32,25 @@ export default defineConfig({
   },
   webServer: process.env.PLAYWRIGHT_URL
     ? undefined
-    : {
-        command:
-          'yarn workspace backend start --config ../../app-config.yaml --config ../../app-config.e2e.yaml',
-        url: `${PORTAL_URL}/.backstage/health/v1/readiness`,
-        reuseExistingServer: !process.env.CI,
-        timeout: 120_000,
-        stdout: 'ignore',
-        stderr: 'pipe',
-      },
+    : [
+        {
+          // The LiteLLM stand-in (packages/litellm-standin), never a real LiteLLM.
+          command: 'yarn workspace @internal/litellm-standin start',
+          url: 'http://localhost:4100/health/liveliness',
+          env: { LITELLM_STANDIN_PORT: '4100', LITELLM_STANDIN_QUIET: '1' },
+          reuseExistingServer: !process.env.CI,
+          timeout: 60_000,
+        },
+        {
+          command:
+            'yarn workspace backend start --config ../../app-config.yaml --config ../../app-config.e2e.yaml',
+          url: `${PORTAL_URL}/.backstage/health/v1/readiness`,
+          reuseExistingServer: !process.env.CI,
+          timeout: 120_000,
+          stdout: 'ignore',
+          stderr: 'pipe',
+        },
+      ],
   projects: [
     {
       name: 'portal',

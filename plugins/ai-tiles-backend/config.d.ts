@@ -15,5 +15,70 @@ export interface Config {
        */
       path: string;
     };
+
+    /**
+     * The LiteLLM proxy that holds each employee's internal user, personal key
+     * and budget. Without it, AI access reports `not-configured`.
+     */
+    litellm?: {
+      /** Admin API base URL as the backend reaches it, e.g. http://litellm:4000. */
+      baseUrl: string;
+      /**
+       * LiteLLM master key (`sk-…`). Never leaves the backend. When missing,
+       * the portal starts and AI access answers 503 naming this key.
+       * @visibility secret
+       */
+      masterKey?: string;
+      /**
+       * The URL employees use for direct API calls with their key (shown on
+       * "My AI access" as the OpenAI-compatible base URL). Default: baseUrl.
+       */
+      publicUrl?: string;
+      /** Timeout of each LiteLLM call in milliseconds. Default 10000. */
+      timeoutMs?: number;
+      /** Extra attempts for idempotent (GET) calls on connection errors and 502/503/504. Default 2. */
+      retries?: number;
+    };
+
+    /** Encryption of the stored employee keys (AES-256-GCM). Required with aiTiles.litellm. */
+    encryption?: {
+      /**
+       * The first key encrypts; every key listed decrypts. Rotation: add the
+       * new key, deploy, let the scheduled task re-encrypt, then remove the old
+       * one (see the plugin README for the multi-replica order).
+       */
+      keys: Array<{
+        /** Stored with each ciphertext; letters, digits, '.', '_' or '-'. */
+        id: string;
+        /**
+         * At least 32 characters (hashed with SHA-256), or `base64:`/`hex:`
+         * followed by exactly 32 bytes.
+         * @visibility secret
+         */
+        secret: string;
+      }>;
+    };
+
+    /** Monthly (or `duration`) budgets in USD, enforced by LiteLLM. */
+    budgets?: {
+      /** Budget of every employee without an override. Required with aiTiles.litellm. */
+      default?: number;
+      /** LiteLLM budget_duration: `1mo` (default, resets on the 1st), `30d`, `7d`, `1d`, … */
+      duration?: string;
+      /** Highest budget allowed anywhere in this block (checked at startup). */
+      ceiling?: number;
+      /** Per-group budgets; the group closest to the employee wins, ties go to the higher budget. */
+      groups?: Array<{
+        /** Group entity ref, e.g. group:default/legal. */
+        group: string;
+        maxBudget: number;
+      }>;
+      /** Per-employee budgets; they win over group budgets. */
+      users?: Array<{
+        /** User entity ref, e.g. user:default/jane.doe. */
+        user: string;
+        maxBudget: number;
+      }>;
+    };
   };
 }

@@ -2,28 +2,195 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { ServiceUnavailableError } from '@backstage/errors';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { readAccessConfig } from './config/accessConfig';
+import { KeyVault } from './database/KeyVault';
+import { applyMigrations } from './database/migrations';
+import { PolicyAcceptanceStore } from './database/PolicyAcceptanceStore';
 import { createRouter } from './router';
+import { AccessService } from './service/access/AccessService';
+import { EmployeeDirectory } from './service/budgets/BudgetResolver';
+import { KeyEncryption } from './service/crypto/KeyEncryption';
+import { LiteLlmClient } from './service/litellm/LiteLlmClient';
+import {
+  KeyProvisioner,
+  KeyProvisionerHooks,
+} from './service/provisioning/KeyProvisioner';
 import { loadPolicy } from './service/policy';
+
+/** Id of the scheduled task that moves stored keys to the active encryption key. */
+export const REENCRYPT_TASK_ID = 'ai-tiles-reencrypt-keys';
+
+/**
+ * Tuning and test seams of {@link createAiTilesPlugin}. Production uses the
+ * defaults (the default export).
+ */
+export interface AiTilesPluginOptions {
+  provisioning?: {
+    staleClaimMs?: number;
+    waitTimeoutMs?: number;
+    pollIntervalMs?: number;
+    hooks?: KeyProvisionerHooks;
+  };
+  /** TTL of cached LiteLLM reads per employee; default 30 s. */
+  userCacheTtlMs?: number;
+  /** First retry delay of LiteLLM GETs; default 200 ms. */
+  retryBaseDelayMs?: number;
+}
 
 /**
  * The ai-tiles backend plugin, served at /api/ai-tiles. Every route needs a
- * signed-in user or a service token except /health.
+ * signed-in user or a service token except /health; `/me/*` needs a user.
+ */
+export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
+  return createBackendPlugin({
+    pluginId: 'ai-tiles',
+    register(env) {
+      env.registerInit({
+        deps: {
+          config: coreServices.rootConfig,
+          logger: coreServices.logger,
+          httpRouter: coreServices.httpRouter,
+          httpAuth: coreServices.httpAuth,
+          auth: coreServices.auth,
+          database: coreServices.database,
+          cache: coreServices.cache,
+          auditor: coreServices.auditor,
+          scheduler: coreServices.scheduler,
+          catalog: catalogServiceRef,
+        },
+        async init({
+          config,
+          logger,
+          httpRouter,
+          httpAuth,
+          auth,
+          database,
+          cache,
+          auditor,
+          scheduler,
+          catalog,
+        }) {
+          const policy = await loadPolicy(config);
+          const accessConfig = readAccessConfig(config);
+          if (accessConfig.configured && !policy) {
+            throw new Error(
+              'aiTiles.policy is required when aiTiles.litellm is configured: employees accept it before they get a key',
+            );
+          }
+          const knex = await applyMigrations(database);
+          const acceptances = new PolicyAcceptanceStore(knex);
+
+          let access: AccessService;
+          if (accessConfig.configured) {
+            const { litellm, budgets } = accessConfig;
+            const encryption = KeyEncryption.fromConfig(
+              accessConfig.encryptionKeys,
+            );
+            const vault = new KeyVault(knex, encryption, logger);
+            const client = litellm.masterKey
+              ? new LiteLlmClient({
+                  baseUrl: litellm.baseUrl,
+                  masterKey: litellm.masterKey,
+                  timeoutMs: litellm.timeoutMs,
+                  retries: litellm.retries,
+                  retryBaseDelayMs: options.retryBaseDelayMs,
+                })
+              : undefined;
+            if (!client) {
+              logger.warn(
+                'aiTiles.litellm.masterKey is not set: AI access answers 503 until it is',
+              );
+            }
+            const getClient = () => {
+              if (!client) {
+                throw new ServiceUnavailableError(
+                  'AI access is unavailable: aiTiles.litellm.masterKey is not set',
+                );
+              }
+              return client;
+            };
+            const directory = new EmployeeDirectory({
+              catalog,
+              auth,
+              cache,
+              logger,
+              budgets,
+            });
+            const userCacheKey = AccessService.userCacheKey;
+            const provisioner = new KeyProvisioner({
+              vault,
+              client: getClient,
+              profile: ref => directory.getProfile(ref),
+              auditor,
+              logger,
+              onKeyChanged: ref => cache.delete(userCacheKey(ref)),
+              staleClaimMs:
+                options.provisioning?.staleClaimMs ??
+                10 * litellm.timeoutMs + 10_000,
+              waitTimeoutMs: options.provisioning?.waitTimeoutMs,
+              pollIntervalMs: options.provisioning?.pollIntervalMs,
+              hooks: options.provisioning?.hooks,
+            });
+            access = new AccessService({
+              config: accessConfig,
+              policy,
+              acceptances,
+              vault,
+              provisioner,
+              directory,
+              client: getClient,
+              cache,
+              auditor,
+              logger,
+              cacheTtlMs: options.userCacheTtlMs,
+            });
+
+            // Encryption key rotation: rows written with an older key are
+            // re-encrypted with the first (active) one.
+            await scheduler.scheduleTask({
+              id: REENCRYPT_TASK_ID,
+              frequency: { minutes: 30 },
+              timeout: { minutes: 10 },
+              initialDelay: { seconds: 30 },
+              fn: async signal => {
+                const result = await vault.reencryptAll({ signal });
+                if (result.reencrypted || result.undecryptable) {
+                  const failed = result.undecryptable
+                    ? `; ${result.undecryptable} could not be decrypted with any configured key`
+                    : '';
+                  logger.info(
+                    `Re-encrypted ${result.reencrypted} stored keys with encryption key '${encryption.activeKeyId}'${failed}`,
+                  );
+                }
+              },
+            });
+          } else {
+            access = new AccessService({
+              config: accessConfig,
+              policy,
+              acceptances,
+              cache,
+              auditor,
+              logger,
+            });
+          }
+
+          httpRouter.use(await createRouter({ policy, access, httpAuth }));
+          httpRouter.addAuthPolicy({
+            path: '/health',
+            allow: 'unauthenticated',
+          });
+        },
+      });
+    },
+  });
+}
+
+/**
+ * The ai-tiles backend plugin, served at /api/ai-tiles.
  *
  * @public
  */
-export const aiTilesPlugin = createBackendPlugin({
-  pluginId: 'ai-tiles',
-  register(env) {
-    env.registerInit({
-      deps: {
-        config: coreServices.rootConfig,
-        httpRouter: coreServices.httpRouter,
-      },
-      async init({ config, httpRouter }) {
-        const policy = await loadPolicy(config);
-        httpRouter.use(await createRouter({ policy }));
-        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
-      },
-    });
-  },
-});
+export const aiTilesPlugin = createAiTilesPlugin();

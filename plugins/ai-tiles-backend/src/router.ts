@@ -1,10 +1,19 @@
-import { NotFoundError } from '@backstage/errors';
-import { AiPolicyDocument } from '@internal/plugin-ai-tiles-common';
+import { HttpAuthService } from '@backstage/backend-plugin-api';
+import { InputError, NotFoundError } from '@backstage/errors';
+import {
+  AiPolicyDocument,
+  RevealKeyResponse,
+  acceptPolicyRequestSchema,
+} from '@internal/plugin-ai-tiles-common';
 import express from 'express';
 import Router from 'express-promise-router';
+import { AccessService } from './service/access/AccessService';
 
 export interface RouterOptions {
   policy?: AiPolicyDocument;
+  /** The employee API (`/me/*`); omitted in tests of the policy route only. */
+  access?: AccessService;
+  httpAuth?: HttpAuthService;
 }
 
 /**
@@ -14,9 +23,9 @@ export interface RouterOptions {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { policy } = options;
+  const { policy, access, httpAuth } = options;
   const router = Router();
-  router.use(express.json());
+  router.use(express.json({ limit: '16kb' }));
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -30,6 +39,56 @@ export async function createRouter(
     }
     res.json(policy);
   });
+
+  if (access && httpAuth) {
+    /** The signed-in employee (users only: 401 for service tokens). */
+    const caller = async (req: express.Request) => {
+      const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+      return credentials.principal.userEntityRef.toLocaleLowerCase('en-US');
+    };
+
+    // Personal data and, for reveal, a secret: never stored by caches.
+    router.use('/me', (_req, res, next) => {
+      res.setHeader('Cache-Control', 'no-store');
+      next();
+    });
+
+    router.get('/me/access', async (req, res) => {
+      const userRef = await caller(req);
+      res.json(await access.getSummary(userRef, { request: req }));
+    });
+
+    router.post('/me/policy/accept', async (req, res) => {
+      const userRef = await caller(req);
+      const parsed = acceptPolicyRequestSchema.safeParse(req.body ?? {});
+      if (!parsed.success) {
+        throw new InputError(
+          `Invalid request body: ${parsed.error.issues
+            .map(i => `${i.path.join('.') || '(body)'}: ${i.message}`)
+            .join('; ')}`,
+        );
+      }
+      res.json(
+        await access.acceptPolicy(userRef, parsed.data.version, {
+          request: req,
+        }),
+      );
+    });
+
+    // The key is always the caller's own: there is no user parameter.
+    router.post('/me/key/reveal', async (req, res) => {
+      const userRef = await caller(req);
+      const body: RevealKeyResponse = {
+        key: await access.revealKey(userRef, { request: req }),
+      };
+      res.json(body);
+    });
+
+    router.post('/me/key/rotate', async (req, res) => {
+      const userRef = await caller(req);
+      res.json(await access.rotateKey(userRef, { request: req }));
+    });
+  }
 
   return router;
 }

@@ -9,3 +9,4 @@ export * from './url';
 export * from './tile';
 export * from './policy';
 export * from './problems';
+export * from './access';

@@ -8,6 +8,7 @@ import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { demoEntities } from './__testUtils__/entities';
 import plugin from './alpha';
+import { mockAiTilesApi, readySummary } from './__testUtils__/access';
 import { aiTilesApiRef } from './api';
 
 function renderApp(path: string) {
@@ -19,14 +20,15 @@ function renderApp(path: string) {
       mockApis.storage(),
       [
         aiTilesApiRef,
-        {
+        mockAiTilesApi({
           getPolicy: async () => ({
             version: '2026-11',
             title: 'Acceptable use of AI',
             markdown: 'Be **careful**.',
           }),
           getMyEntityProblems: async () => [],
-        },
+          getMyAccess: async () => readySummary(),
+        }),
       ],
     ],
   });
@@ -38,10 +40,11 @@ describe('ai-tiles alpha plugin', () => {
     expect(plugin.getExtension('page:ai-tiles')).toBeDefined();
     expect(plugin.getExtension('page:ai-tiles/app')).toBeDefined();
     expect(plugin.getExtension('page:ai-tiles/policy')).toBeDefined();
+    expect(plugin.getExtension('page:ai-tiles/my-access')).toBeDefined();
     expect(plugin.getExtension('api:ai-tiles')).toBeDefined();
   });
 
-  it('mounts the tiles page at / and lists only it in the nav', async () => {
+  it('mounts the tiles page at / and lists it and My AI access in the nav', async () => {
     renderApp('/');
     const grid = await screen.findByTestId('ai-tiles-grid');
     expect(within(grid).getByTestId('ai-tile-open-chat')).toBeInTheDocument();
@@ -54,7 +57,37 @@ describe('ai-tiles alpha plugin', () => {
       'href',
       '/',
     );
-    expect(within(nav).getAllByRole('link')).toHaveLength(1);
+    expect(
+      within(nav).getByRole('link', { name: /My AI access/ }),
+    ).toHaveAttribute('href', '/ai/me');
+    expect(within(nav).getAllByRole('link')).toHaveLength(2);
+  });
+
+  it('shows the My AI access card on the tiles page, linking to /ai/me', async () => {
+    renderApp('/');
+    const card = await screen.findByTestId('ai-tiles-my-access-card');
+    expect(
+      within(card).getByRole('link', { name: 'My AI access' }),
+    ).toHaveAttribute('href', '/ai/me');
+  });
+
+  it('mounts My AI access at /ai/me, titled in the page header', async () => {
+    renderApp('/ai/me');
+    expect(await screen.findByTestId('ai-access-masked-key')).toHaveTextContent(
+      'sk-...a1b2',
+    );
+    expect(
+      screen.getByRole('heading', { level: 1, name: /My AI access/ }),
+    ).toBeVisible();
+  });
+
+  it('navigates from the card to My AI access', async () => {
+    renderApp('/');
+    const card = await screen.findByTestId('ai-tiles-my-access-card');
+    await userEvent.click(
+      within(card).getByRole('link', { name: 'My AI access' }),
+    );
+    expect(await screen.findByTestId('ai-access-page')).toBeInTheDocument();
   });
 
   it('mounts the app page at /ai/apps/:namespace/:name', async () => {

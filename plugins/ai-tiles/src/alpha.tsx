@@ -4,10 +4,12 @@ import {
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import AppsIcon from '@material-ui/icons/Apps';
+import VpnKeyIcon from '@material-ui/icons/VpnKey';
 import { aiTilesApiFactory } from './plugin';
 import {
   AI_TILES_PATHS,
   appRouteRef,
+  myAccessRouteRef,
   policyRouteRef,
   rootRouteRef,
 } from './routes';
@@ -62,20 +64,39 @@ const policyPage = PageBlueprint.make({
 });
 
 /**
+ * `page:ai-tiles/my-access` — "My AI access" at `/ai/me`: the employee's
+ * budget, personal API key and code examples. Its own title and icon make it
+ * a nav item (the title differs from the plugin's, so the nav uses it).
+ */
+const myAccessPage = PageBlueprint.make({
+  name: 'my-access',
+  params: {
+    path: AI_TILES_PATHS.myAccess,
+    routeRef: myAccessRouteRef,
+    title: 'My AI access',
+    icon: <VpnKeyIcon fontSize="inherit" />,
+    loader: () =>
+      import('./components/MyAccessPage').then(m => <m.NfsMyAccessPage />),
+  },
+});
+
+/**
  * The AI portal frontend plugin for the new frontend system. `packages/app`
  * discovers it through `app.packages: all`.
  *
  * The plugin deliberately has no `icon`: the app derives nav items from every
  * page that has a route ref, a title and an icon (falling back to the
- * plugin's), so only the tiles page, which sets its own icon, is listed.
+ * plugin's), so only the tiles page and "My AI access", which set their own
+ * icons, are listed.
  */
 export default createFrontendPlugin({
   pluginId: 'ai-tiles',
   title: 'AI Apps',
-  extensions: [aiTilesApi, tilesPage, appPage, policyPage],
+  extensions: [aiTilesApi, tilesPage, appPage, policyPage, myAccessPage],
   routes: {
     root: rootRouteRef,
     app: appRouteRef,
     policy: policyRouteRef,
+    myAccess: myAccessRouteRef,
   },
 });

@@ -6,7 +6,12 @@ import {
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { aiTilesApiRef, AiTilesClient } from './api';
-import { appRouteRef, policyRouteRef, rootRouteRef } from './routes';
+import {
+  appRouteRef,
+  myAccessRouteRef,
+  policyRouteRef,
+  rootRouteRef,
+} from './routes';
 
 /** Factory of the {@link AiTilesApi}, shared by the legacy and the new frontend system. */
 export const aiTilesApiFactory = createApiFactory({
@@ -28,6 +33,7 @@ export const aiTilesPlugin = createPlugin({
     root: rootRouteRef,
     app: appRouteRef,
     policy: policyRouteRef,
+    myAccess: myAccessRouteRef,
   },
 });
 
@@ -56,5 +62,15 @@ export const AiPolicyPage = aiTilesPlugin.provide(
     component: () =>
       import('./components/PolicyPage').then(m => m.AiPolicyPage),
     mountPoint: policyRouteRef,
+  }),
+);
+
+/** The signed-in employee's "My AI access" page; mount at `/ai/me`. */
+export const AiMyAccessPage = aiTilesPlugin.provide(
+  createRoutableExtension({
+    name: 'AiMyAccessPage',
+    component: () =>
+      import('./components/MyAccessPage').then(m => m.AiMyAccessPage),
+    mountPoint: myAccessRouteRef,
   }),
 );

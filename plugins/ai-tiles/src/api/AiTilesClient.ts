@@ -2,8 +2,11 @@ import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
   AI_ENTITY_PROBLEMS_PATH,
+  AiAccessSummary,
+  aiAccessSummarySchema,
   AiEntityProblem,
   AiPolicyDocument,
+  revealKeyResponseSchema,
 } from '@internal/plugin-ai-tiles-common';
 import { AiTilesApi } from './AiTilesApi';
 
@@ -19,6 +22,32 @@ function isPolicyDocument(value: unknown): value is AiPolicyDocument {
     typeof version === 'string' &&
     typeof title === 'string' &&
     typeof markdown === 'string'
+  );
+}
+
+/** The schema validation result this client needs (zod's `safeParse`). */
+type SafeParse<T> = (
+  value: unknown,
+) =>
+  | { success: true; data: T }
+  | { success: false; error: { issues: { path: (string | number)[] }[] } };
+
+/**
+ * Validates a response body. The error names the offending fields only, never
+ * their values: a body may hold a raw API key.
+ */
+function parseBody<T>(what: string, safeParse: SafeParse<T>, body: unknown): T {
+  const result = safeParse(body);
+  if (result.success) {
+    return result.data;
+  }
+  const fields = [
+    ...new Set(
+      result.error.issues.map(issue => issue.path.join('.') || '(body)'),
+    ),
+  ];
+  throw new Error(
+    `${what} from the ai-tiles backend is malformed (${fields.join(', ')})`,
   );
 }
 
@@ -82,4 +111,66 @@ export class AiTilesClient implements AiTilesApi {
     }
     return body.items as AiEntityProblem[];
   }
+
+  async getMyAccess(): Promise<AiAccessSummary> {
+    const body = await this.send('GET', '/me/access');
+    return parseAccessSummary(body);
+  }
+
+  async acceptPolicy(version: string): Promise<AiAccessSummary> {
+    const body = await this.send('POST', '/me/policy/accept', { version });
+    return parseAccessSummary(body);
+  }
+
+  async revealKey(): Promise<string> {
+    const body = await this.send('POST', '/me/key/reveal');
+    return parseBody(
+      'The revealed API key',
+      value => revealKeyResponseSchema.safeParse(value),
+      body,
+    ).key;
+  }
+
+  async rotateKey(): Promise<AiAccessSummary> {
+    const body = await this.send('POST', '/me/key/rotate');
+    return parseAccessSummary(body);
+  }
+
+  /**
+   * One JSON call to the ai-tiles backend. HTTP errors become a
+   * `ResponseError` (carrying the backend's `{ error: { message } }`), a body
+   * that is not JSON an `Error`.
+   */
+  private async send(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<unknown> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(BACKEND_PLUGIN_ID);
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    const init: RequestInit = { method, headers };
+    if (method === 'POST') {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body ?? {});
+    }
+    const response = await this.fetchApi.fetch(`${baseUrl}${path}`, init);
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    try {
+      return await response.json();
+    } catch {
+      throw new Error(
+        `The response of ${method} ${path} from the ai-tiles backend is malformed: not JSON`,
+      );
+    }
+  }
+}
+
+function parseAccessSummary(body: unknown): AiAccessSummary {
+  return parseBody(
+    'The AI access summary',
+    value => aiAccessSummarySchema.safeParse(value),
+    body,
+  );
 }

@@ -3,6 +3,7 @@ import { useCallback } from 'react';
 import {
   AI_TILES_PATHS,
   appRouteRef,
+  myAccessRouteRef,
   policyRouteRef,
   rootRouteRef,
 } from '../routes';
@@ -52,5 +53,14 @@ export function useTilesPageLink(): string {
     return useRouteRef(rootRouteRef)();
   } catch {
     return AI_TILES_PATHS.root;
+  }
+}
+
+/** Link to the "My AI access" page (`/ai/me`). */
+export function useMyAccessPageLink(): string {
+  try {
+    return useRouteRef(myAccessRouteRef)();
+  } catch {
+    return AI_TILES_PATHS.myAccess;
   }
 }

@@ -24,6 +24,7 @@ export const SidebarContent = NavContentBlueprint.make({
           <SidebarDivider />
           <SidebarGroup label="Menu" icon={<MenuIcon />}>
             {nav.take('page:ai-tiles')}
+            {nav.take('page:ai-tiles/my-access')}
             {nav.take('page:catalog')}
             <SidebarDivider />
             <SidebarScrollWrapper>

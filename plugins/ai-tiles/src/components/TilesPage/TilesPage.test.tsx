@@ -18,8 +18,15 @@ import {
   PREFERENCES_BUCKET,
   RECENTLY_USED_KEY,
 } from '../../hooks/useTilePreferences';
+import {
+  mockAiTilesApi,
+  notConfiguredSummary,
+  policyRequiredSummary,
+  readySummary,
+  responseError,
+} from '../../__testUtils__/access';
 import { AiTilesApi, aiTilesApiRef } from '../../api';
-import { appRouteRef, policyRouteRef } from '../../routes';
+import { appRouteRef, myAccessRouteRef, policyRouteRef } from '../../routes';
 import { TILES_PAGE_SIZE, TilesPageContent } from './TilesPage';
 
 const BASE_CONFIG = {
@@ -34,12 +41,15 @@ function renderPage(
     storage?: ReturnType<typeof mockApis.storage>;
     chatUrl?: string;
     problems?: AiEntityProblem[];
+    getMyAccess?: AiTilesApi['getMyAccess'];
   } = {},
 ) {
-  const aiTilesApi: AiTilesApi = {
+  const aiTilesApi: AiTilesApi = mockAiTilesApi({
     getPolicy: async () => undefined,
     getMyEntityProblems: async () => options.problems ?? [],
-  };
+    // Portals without LiteLLM show no access card: existing tests are unaffected.
+    getMyAccess: options.getMyAccess ?? (async () => notConfiguredSummary()),
+  });
   const storage = options.storage ?? mockApis.storage();
   const catalogApi =
     options.catalogApi ??
@@ -54,6 +64,7 @@ function renderPage(
     mountedRoutes: {
       '/ai/apps/:namespace/:name': appRouteRef,
       '/ai/policy': policyRouteRef,
+      '/ai/me': myAccessRouteRef,
     },
   });
   return {
@@ -564,5 +575,76 @@ describe('TilesPageContent', () => {
     renderPage();
     await screen.findByTestId('ai-tiles-grid');
     expect(screen.queryByTestId('ai-tiles-entity-problems')).toBeNull();
+  });
+
+  describe('My AI access card', () => {
+    it('shows the budget and links to My AI access', async () => {
+      renderPage({
+        getMyAccess: async () => readySummary({ budget: { spend: 42.5 } }),
+      });
+      const card = await screen.findByTestId('ai-tiles-my-access-card');
+      expect(card).toHaveAttribute('aria-label', 'My AI access');
+      expect(
+        within(card).getByTestId('ai-access-budget-text'),
+      ).toHaveTextContent('$42.50 of $50.00 used');
+      expect(
+        within(card).getByTestId('ai-access-budget-meter'),
+      ).toHaveAttribute('data-level', 'warning');
+      expect(
+        within(card).getByTestId('ai-access-budget-reset'),
+      ).toHaveTextContent('Resets on 1 December 2026');
+      // Compact: no forecast on the tiles page.
+      expect(within(card).queryByTestId('ai-access-forecast')).toBeNull();
+      expect(
+        within(card).getByRole('link', { name: 'My AI access' }),
+      ).toHaveAttribute('href', '/ai/me');
+      // It adds no section heading to the page.
+      await screen.findByTestId('ai-tiles-grid');
+      expect(
+        screen.getAllByRole('heading', { level: 2 }).map(h => h.textContent),
+      ).toEqual(['All apps']);
+    });
+
+    it('asks to accept the policy when that is what is missing', async () => {
+      renderPage({ getMyAccess: async () => policyRequiredSummary() });
+      const card = await screen.findByTestId('ai-tiles-my-access-card');
+      expect(card).toHaveTextContent(
+        'Accept the AI policy to get your personal API key',
+      );
+      expect(within(card).queryByTestId('ai-access-budget')).toBeNull();
+      expect(
+        within(card).getByRole('link', { name: 'My AI access' }),
+      ).toHaveAttribute('href', '/ai/me');
+    });
+
+    it('shows nothing when the portal has no LiteLLM connection', async () => {
+      const getMyAccess = jest.fn(async () => notConfiguredSummary());
+      renderPage({ getMyAccess });
+      await screen.findByTestId('ai-tiles-grid');
+      await waitFor(() => expect(getMyAccess).toHaveBeenCalled());
+      await act(async () => {});
+      expect(screen.queryByTestId('ai-tiles-my-access-card')).toBeNull();
+    });
+
+    it('hides on errors, without touching the grid', async () => {
+      const getMyAccess = jest.fn(async () => {
+        throw await responseError(503, 'LiteLLM is not reachable');
+      });
+      renderPage({ getMyAccess });
+      const grid = await screen.findByTestId('ai-tiles-grid');
+      await waitFor(() => expect(getMyAccess).toHaveBeenCalled());
+      await act(async () => {});
+      expect(screen.queryByTestId('ai-tiles-my-access-card')).toBeNull();
+      expect(screen.queryByText(/LiteLLM is not reachable/)).toBeNull();
+      expect(tileIds(grid)).toEqual(ALL_TILES);
+    });
+
+    it('never blocks the grid while it loads', async () => {
+      renderPage({ getMyAccess: () => new Promise<never>(() => {}) });
+      expect(tileIds(await screen.findByTestId('ai-tiles-grid'))).toEqual(
+        ALL_TILES,
+      );
+      expect(screen.queryByTestId('ai-tiles-my-access-card')).toBeNull();
+    });
   });
 });

@@ -26,6 +26,7 @@ import { categoriesOf, filterTiles, isFilterActive } from '../../lib/search';
 import { TileView } from '../../lib/tileViews';
 import { useEntityProblems } from '../../hooks/useEntityProblems';
 import { EntityProblemsPanel } from '../EntityProblems';
+import { MyAccessCard } from '../MyAccessCard';
 import { PolicyBanner } from '../PolicyBanner';
 import { ShowMore } from '../ShowMore';
 import { CategoryChips, TileSearchField } from '../TileFilters';
@@ -403,6 +404,7 @@ export function TilesPageContent(props: { showTitle?: boolean }) {
         <TileSearchField value={query} onChange={setQuery} />
       </div>
       <PolicyBanner />
+      <MyAccessCard />
       <EntityProblemsPanel problems={problems} />
       {body}
     </div>

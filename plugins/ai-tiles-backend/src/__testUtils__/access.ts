@@ -1,0 +1,212 @@
+import {
+  AuditorService,
+  SchedulerService,
+  coreServices,
+  createBackendModule,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { JsonObject } from '@backstage/types';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { Knex } from 'knex';
+import { AiTilesPluginOptions, createAiTilesPlugin } from '../plugin';
+
+/* Shared fixtures of the AI access integration tests (not shipped). */
+
+export const MASTER_KEY = 'sk-master-test-0123456789abcdef';
+export const ENC_OLD = {
+  id: 'k-2026-01',
+  secret: 'old-secret-'.padEnd(48, 'o'),
+};
+export const ENC_NEW = {
+  id: 'k-2026-11',
+  secret: 'new-secret-'.padEnd(48, 'n'),
+};
+
+export const JANE = 'user:default/jane.doe';
+export const JOHN = 'user:default/john.smith';
+export const LEE = 'user:default/lee';
+export const SOLO = 'user:default/solo';
+
+const group = (name: string, parent?: string): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Group',
+  metadata: { name, namespace: 'default' },
+  spec: { type: 'team', children: [], ...(parent ? { parent } : {}) },
+  relations: parent
+    ? [{ type: 'childOf', targetRef: `group:default/${parent}` }]
+    : [],
+});
+
+const user = (name: string, email: string, memberOf: string[]): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'User',
+  metadata: { name, namespace: 'default' },
+  spec: {
+    profile: { email, displayName: name.replace('.', ' ') },
+    memberOf,
+  },
+  relations: memberOf.map(g => ({
+    type: 'memberOf',
+    targetRef: `group:default/${g}`,
+  })),
+});
+
+/** company ← engineering ← platform ← sre; company ← legal. */
+export const ENTITIES: Entity[] = [
+  group('company'),
+  group('engineering', 'company'),
+  group('platform', 'engineering'),
+  group('sre', 'platform'),
+  group('legal', 'company'),
+  user('jane.doe', 'jane.doe@example.com', ['legal']),
+  user('john.smith', 'john.smith@example.com', ['sre']),
+  user('lee', 'lee@example.com', ['sre', 'legal']),
+  user('solo', 'solo@example.com', []),
+];
+
+export interface AuditRecord {
+  eventId: string;
+  severityLevel?: string;
+  meta?: JsonObject;
+  outcome?: 'success' | 'fail';
+  outcomeMeta?: JsonObject;
+  error?: string;
+}
+
+/** An auditor that keeps every event, to assert on ids and metadata. */
+export function recordingAuditor() {
+  const events: AuditRecord[] = [];
+  const service: AuditorService = {
+    async createEvent(options) {
+      const record: AuditRecord = {
+        eventId: options.eventId,
+        severityLevel: options.severityLevel,
+        meta: options.meta,
+      };
+      events.push(record);
+      return {
+        async success(o) {
+          record.outcome = 'success';
+          record.outcomeMeta = o?.meta;
+        },
+        async fail(o) {
+          record.outcome = 'fail';
+          record.outcomeMeta = o.meta;
+          record.error = o.error.message;
+        },
+      };
+    },
+  };
+  const factory = createServiceFactory({
+    service: coreServices.auditor,
+    deps: {},
+    factory: () => service,
+  });
+  return { events, factory };
+}
+
+export function aiTilesConfig(options: {
+  baseUrl?: string;
+  masterKey?: string;
+  policyPath: string;
+  policyVersion?: string;
+  keys?: Array<{ id: string; secret: string }>;
+  budgets?: JsonObject;
+  timeoutMs?: number;
+  retries?: number;
+}): JsonObject {
+  return {
+    aiTiles: {
+      policy: {
+        version: options.policyVersion ?? '2026-11',
+        title: 'Acceptable use of AI',
+        path: options.policyPath,
+      },
+      ...(options.baseUrl
+        ? {
+            litellm: {
+              baseUrl: options.baseUrl,
+              // '' = no master key at all.
+              ...(options.masterKey !== ''
+                ? { masterKey: options.masterKey ?? MASTER_KEY }
+                : {}),
+              publicUrl: 'https://llm.example.com',
+              timeoutMs: options.timeoutMs ?? 5000,
+              retries: options.retries ?? 1,
+            },
+            encryption: { keys: options.keys ?? [ENC_OLD] },
+            budgets: options.budgets ?? { default: 20 },
+          }
+        : {}),
+    },
+  };
+}
+
+export async function startAiTiles(options: {
+  knex?: Knex;
+  config: JsonObject;
+  plugin?: AiTilesPluginOptions;
+}) {
+  const auditor = recordingAuditor();
+  // The plugin's own scheduler instance, to trigger its tasks in tests.
+  let scheduler: SchedulerService | undefined;
+  const schedulerProbe = createBackendModule({
+    pluginId: 'ai-tiles',
+    moduleId: 'test-scheduler-probe',
+    register(env) {
+      env.registerInit({
+        deps: { s: coreServices.scheduler },
+        async init({ s }) {
+          scheduler = s;
+        },
+      });
+    },
+  });
+  const backend = await startTestBackend({
+    features: [
+      createAiTilesPlugin({ retryBaseDelayMs: 5, ...options.plugin }),
+      mockServices.rootConfig.factory({ data: options.config }),
+      ...(options.knex
+        ? [mockServices.database.factory({ knex: options.knex })]
+        : []),
+      catalogServiceMock.factory({ entities: ENTITIES }),
+      mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
+      schedulerProbe,
+      auditor.factory,
+    ],
+  });
+  return { backend, server: backend.server, auditor, scheduler: scheduler! };
+}
+
+export const asUser = (userRef: string) => mockCredentials.user.header(userRef);
+
+/** Calls the stand-in like an employee's script would, with their own key. */
+export async function chat(baseUrl: string, key: string): Promise<number> {
+  const res = await fetch(`${baseUrl}/chat/completions`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${key}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hello' }],
+    }),
+  });
+  await res.text();
+  return res.status;
+}
+
+export function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>(r => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}

@@ -1,0 +1,376 @@
+import {
+  AuditorService,
+  CacheService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import {
+  ConflictError,
+  NotAllowedError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
+import {
+  AiAccessSummary,
+  AiPolicyDocument,
+} from '@internal/plugin-ai-tiles-common';
+import { AccessConfig, CONFIG_KEYS } from '../../config/accessConfig';
+import { ActiveKeyRecord, KeyVault } from '../../database/KeyVault';
+import { PolicyAcceptanceStore } from '../../database/PolicyAcceptanceStore';
+import { EmployeeDirectory } from '../budgets/BudgetResolver';
+import { LiteLlmClient, LiteLlmUserRow } from '../litellm/LiteLlmClient';
+import {
+  KeyProvisioner,
+  ProvisionContext,
+  ZERO_BUDGET,
+  reconcileBudget,
+} from '../provisioning/KeyProvisioner';
+
+const DEFAULT_POLICY_TITLE = 'Acceptable use of AI';
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** What is cached per employee from LiteLLM (`/user/info`). */
+interface CachedUser {
+  spend: number;
+  maxBudget: number | null;
+  budgetDuration: string | null;
+  resetAt: string | null;
+  /** Hashes of the user's keys, when LiteLLM lists them (drift check). */
+  keyHashes: string[] | null;
+}
+
+const UNIT_MS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: DAY_MS,
+  w: 7 * DAY_MS,
+};
+
+/**
+ * Linear forecast of the spend at the end of the budget period: spend divided
+ * by the elapsed fraction of the period. The elapsed time counts as at least
+ * one day (a tenth of shorter periods), so the first hours of a month do not
+ * forecast absurd amounts. Null without a reset time.
+ */
+export function forecastSpend(
+  spend: number,
+  budgetDuration: string | null,
+  resetAt: string | null,
+  now: Date,
+): number | null {
+  if (!budgetDuration || !resetAt) return null;
+  const end = new Date(resetAt);
+  if (Number.isNaN(end.getTime())) return null;
+  const match = /^(\d+)(mo|s|m|h|d|w)$/.exec(budgetDuration);
+  if (!match) return null;
+  let start: Date;
+  if (match[2] === 'mo') {
+    start = new Date(end);
+    start.setUTCMonth(start.getUTCMonth() - Number(match[1]));
+  } else {
+    start = new Date(end.getTime() - Number(match[1]) * UNIT_MS[match[2]]);
+  }
+  const period = end.getTime() - start.getTime();
+  if (period <= 0) return null;
+  const elapsed = Math.min(
+    period,
+    Math.max(now.getTime() - start.getTime(), Math.min(DAY_MS, period / 10)),
+  );
+  return Math.round((spend / (elapsed / period)) * 100) / 100;
+}
+
+export interface AccessServiceOptions {
+  config: AccessConfig;
+  policy?: AiPolicyDocument;
+  acceptances: PolicyAcceptanceStore;
+  /** Present when configured. */
+  vault?: KeyVault;
+  provisioner?: KeyProvisioner;
+  directory?: EmployeeDirectory;
+  client?: () => LiteLlmClient;
+  cache: CacheService;
+  auditor: AuditorService;
+  logger: LoggerService;
+  /** TTL of LiteLLM reads per employee. Default 30 s. */
+  cacheTtlMs?: number;
+  now?: () => Date;
+}
+
+/**
+ * The employee API behind `/me/*`: the access summary, the acceptable-use
+ * gate (no key is issued or revealed before the current policy version is
+ * accepted), reveal and rotation. Keys are always the caller's own.
+ */
+export class AccessService {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: AccessServiceOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  static userCacheKey(userRef: string): string {
+    return `litellm-user:${userRef}`;
+  }
+
+  async getSummary(
+    userRef: string,
+    ctx: ProvisionContext = {},
+  ): Promise<AiAccessSummary> {
+    const { config } = this.options;
+    const policy = await this.policyStatus(userRef);
+    if (!config.configured) {
+      return {
+        status: 'not-configured',
+        missingConfig: config.missingConfig,
+        user: { entityRef: userRef },
+        policy,
+      };
+    }
+    this.requireUsable();
+    const profile = await this.options.directory!.getProfile(userRef);
+    const user = {
+      entityRef: userRef,
+      ...(profile.email ? { email: profile.email } : {}),
+      ...(profile.displayName ? { displayName: profile.displayName } : {}),
+    };
+    const apiBaseUrl = config.litellm.publicUrl;
+    if (!policy.accepted) {
+      // No LiteLLM call before acceptance: the page works even if it is down.
+      return { status: 'policy-required', user, policy, apiBaseUrl };
+    }
+
+    let record = await this.options.provisioner!.ensureKey(userRef, ctx);
+    let litellm = await this.readUser(userRef, profile.budget);
+    if (!litellm || (await this.keyLost(record, litellm))) {
+      // LiteLLM lost the user or the key (deleted by an admin, database
+      // reset): the stored key is dead. Issue a new one.
+      this.options.logger.warn(
+        `LiteLLM no longer has the ${
+          litellm ? 'key' : 'user'
+        } of ${userRef}; issuing a new key`,
+      );
+      record = await this.options.provisioner!.replaceKey(
+        userRef,
+        ctx,
+        'repair',
+      );
+      litellm = await this.readUser(userRef, profile.budget);
+    }
+
+    return {
+      status: 'ready',
+      user,
+      policy,
+      ...(litellm
+        ? {
+            budget: {
+              currency: 'USD' as const,
+              maxBudget:
+                litellm.maxBudget !== null && litellm.maxBudget <= ZERO_BUDGET
+                  ? 0
+                  : litellm.maxBudget,
+              spend: litellm.spend,
+              budgetDuration: litellm.budgetDuration,
+              resetAt: litellm.resetAt,
+              forecast: forecastSpend(
+                litellm.spend,
+                litellm.budgetDuration,
+                litellm.resetAt,
+                this.now(),
+              ),
+            },
+          }
+        : {}),
+      key: this.maskedKey(record),
+      apiBaseUrl,
+    };
+  }
+
+  async acceptPolicy(
+    userRef: string,
+    version: string,
+    ctx: ProvisionContext = {},
+  ): Promise<AiAccessSummary> {
+    const { policy } = this.options;
+    if (!policy) {
+      throw new ConflictError(
+        'No acceptable-use policy is configured (aiTiles.policy)',
+      );
+    }
+    if (version !== policy.version) {
+      throw new ConflictError(
+        `Policy version ${version} is not the current version (${policy.version}): read the current policy and accept it`,
+      );
+    }
+    const audit = await this.options.auditor.createEvent({
+      eventId: 'ai-policy-accept',
+      // medium: kept by the default audit log level (low is debug).
+      severityLevel: 'medium',
+      request: ctx.request,
+      meta: { userEntityRef: userRef, policyVersion: version },
+    });
+    try {
+      await this.options.acceptances.accept(userRef, version, this.now());
+      await audit.success();
+    } catch (error) {
+      await audit.fail({ error: error as Error });
+      throw error;
+    }
+    await this.invalidate(userRef);
+    return this.getSummary(userRef, ctx);
+  }
+
+  /** The caller's own raw key. Audited; never cached. */
+  async revealKey(
+    userRef: string,
+    ctx: ProvisionContext = {},
+  ): Promise<string> {
+    await this.requireAccepted(userRef);
+    const audit = await this.options.auditor.createEvent({
+      eventId: 'ai-key-reveal',
+      severityLevel: 'high',
+      request: ctx.request,
+      meta: { userEntityRef: userRef },
+    });
+    try {
+      const record = await this.options.provisioner!.ensureKey(userRef, ctx);
+      const key = await this.options.vault!.decrypt(userRef);
+      if (!key) {
+        throw new ServiceUnavailableError(
+          'Your API key is being replaced; try again in a moment',
+        );
+      }
+      await audit.success({ meta: { keyAlias: record.keyAlias } });
+      return key;
+    } catch (error) {
+      await audit.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  /** Replaces the caller's key; the old one stops working at once. */
+  async rotateKey(
+    userRef: string,
+    ctx: ProvisionContext = {},
+  ): Promise<AiAccessSummary> {
+    await this.requireAccepted(userRef);
+    await this.options.provisioner!.replaceKey(userRef, ctx, 'rotate');
+    await this.invalidate(userRef);
+    return this.getSummary(userRef, ctx);
+  }
+
+  async invalidate(userRef: string): Promise<void> {
+    await this.options.cache.delete(AccessService.userCacheKey(userRef));
+  }
+
+  /* ---------------------------------------------------------------------- */
+
+  private requireUsable(): void {
+    const { config } = this.options;
+    if (!config.configured) {
+      throw new ServiceUnavailableError(
+        `AI access is not configured: set ${config.missingConfig.join(', ')}`,
+      );
+    }
+    if (!config.litellm.masterKey) {
+      throw new ServiceUnavailableError(
+        `AI access is unavailable: ${CONFIG_KEYS.masterKey} is not set`,
+      );
+    }
+  }
+
+  private async requireAccepted(userRef: string): Promise<void> {
+    this.requireUsable();
+    const policy = await this.policyStatus(userRef);
+    if (!policy.accepted) {
+      throw new NotAllowedError(
+        `Accept the acceptable-use policy (version ${policy.version}) before using your API key`,
+      );
+    }
+  }
+
+  private async policyStatus(
+    userRef: string,
+  ): Promise<AiAccessSummary['policy']> {
+    const { policy } = this.options;
+    const accepted = await this.options.acceptances.list(userRef);
+    const last = accepted[0];
+    return {
+      version: policy?.version ?? '',
+      title: policy?.title ?? DEFAULT_POLICY_TITLE,
+      ...(last
+        ? {
+            acceptedVersion: last.version,
+            acceptedAt: last.acceptedAt.toISOString(),
+          }
+        : {}),
+      accepted: !!policy && accepted.some(a => a.version === policy.version),
+    };
+  }
+
+  /**
+   * The employee's LiteLLM user, cached briefly. On a cache miss the budget
+   * LiteLLM holds is brought in line with the configured one (config changes
+   * reach employees who already have a key).
+   */
+  private async readUser(
+    userRef: string,
+    want: { maxBudget: number; duration: string },
+  ): Promise<CachedUser | undefined> {
+    const { cache } = this.options;
+    const cacheKey = AccessService.userCacheKey(userRef);
+    const cached = (await cache.get(cacheKey)) as CachedUser | undefined;
+    if (cached) return cached;
+
+    const client = this.options.client!();
+    let info = await client.getUserInfo(userRef);
+    if (!info) return undefined;
+    if (await reconcileBudget(client, info, want)) {
+      info = (await client.getUserInfo(userRef)) ?? info;
+    }
+    const row: LiteLlmUserRow = info.user;
+    const tokens = info.keys?.map(k => k.token);
+    const value: CachedUser = {
+      spend: row.spend ?? 0,
+      maxBudget: row.max_budget ?? null,
+      budgetDuration: row.budget_duration ?? null,
+      resetAt: row.budget_reset_at ?? null,
+      // Only when LiteLLM lists plain SHA-256 hashes (versions differ).
+      keyHashes:
+        tokens &&
+        tokens.every(
+          (t): t is string => typeof t === 'string' && /^[0-9a-f]{64}$/.test(t),
+        )
+          ? tokens
+          : null,
+    };
+    await cache.set(cacheKey, value as any, {
+      ttl: this.options.cacheTtlMs ?? 30_000,
+    });
+    return value;
+  }
+
+  /**
+   * Whether LiteLLM lost the stored key. `/user/info` lists the user's key
+   * hashes; when ours is missing, `/key/info` confirms before anything is
+   * replaced (a false alarm would break the employee's working key).
+   */
+  private async keyLost(
+    record: ActiveKeyRecord,
+    litellm: CachedUser,
+  ): Promise<boolean> {
+    if (!litellm.keyHashes || litellm.keyHashes.includes(record.keyHash)) {
+      return false;
+    }
+    const info = await this.options.client!().getKeyInfo(record.keyHash);
+    return !info;
+  }
+
+  private maskedKey(record: ActiveKeyRecord): AiAccessSummary['key'] {
+    return {
+      masked: `sk-...${record.keyLast4}`,
+      alias: record.keyAlias,
+      createdAt: record.createdAt.toISOString(),
+      rotatedAt: record.rotatedAt ? record.rotatedAt.toISOString() : null,
+    };
+  }
+}

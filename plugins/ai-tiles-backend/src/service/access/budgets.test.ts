@@ -1,0 +1,204 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { LiteLlmStandIn, startLiteLlmStandIn } from '@internal/litellm-standin';
+import { Knex } from 'knex';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import {
+  ENC_NEW,
+  ENC_OLD,
+  JANE,
+  JOHN,
+  LEE,
+  MASTER_KEY,
+  SOLO,
+  aiTilesConfig,
+  asUser,
+  chat,
+  startAiTiles,
+} from '../../__testUtils__/access';
+import { REENCRYPT_TASK_ID } from '../../plugin';
+
+jest.setTimeout(60_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+describe.each(databases.eachSupportedId())(
+  'Budgets and encryption keys on %s',
+  databaseId => {
+    let dir: string;
+    let policyPath: string;
+    let standIn: LiteLlmStandIn;
+    let knex: Knex;
+
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'ai-access-budgets-'));
+      policyPath = join(dir, 'policy.md');
+      await writeFile(policyPath, '# Use AI well\n');
+    });
+    afterAll(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+    beforeEach(async () => {
+      standIn = await startLiteLlmStandIn({ masterKey: MASTER_KEY, port: 0 });
+      knex = await databases.init(databaseId);
+    });
+    afterEach(async () => {
+      await standIn.close();
+    });
+
+    const accept = (server: any, userRef: string) =>
+      request(server)
+        .post('/api/ai-tiles/me/policy/accept')
+        .set('Authorization', asUser(userRef))
+        .send({ version: '2026-11' });
+    const reveal = async (server: any, userRef: string) =>
+      (
+        await request(server)
+          .post('/api/ai-tiles/me/key/reveal')
+          .set('Authorization', asUser(userRef))
+      ).body.key as string;
+    const litellmBudget = (userRef: string) =>
+      standIn.users().find(u => u.user_id === userRef)?.max_budget;
+
+    // company(10) ← engineering(100) ← platform ← sre;  company ← legal(50)
+    const budgets = {
+      default: 20,
+      ceiling: 500,
+      groups: [
+        { group: 'group:default/company', maxBudget: 10 },
+        { group: 'group:default/engineering', maxBudget: 100 },
+        { group: 'group:default/legal', maxBudget: 50 },
+      ],
+      users: [],
+    };
+
+    it('resolves default, direct group, nearest ancestor group and user overrides', async () => {
+      const { server, backend } = await startAiTiles({
+        knex,
+        config: aiTilesConfig({ baseUrl: standIn.url, policyPath, budgets }),
+      });
+      const expected: Array<[string, number]> = [
+        [JANE, 50], // legal, direct member
+        [JOHN, 100], // sre → platform → engineering (3) beats company (4)
+        [LEE, 50], // sre and legal: legal (1) is nearer than engineering (3)
+        [SOLO, 20], // no group: default
+      ];
+      for (const [userRef, budget] of expected) {
+        const res = await accept(server, userRef);
+        expect(res.status).toBe(200);
+        expect(res.body.budget.maxBudget).toBe(budget);
+        expect(litellmBudget(userRef)).toBe(budget);
+      }
+      await backend.stop();
+
+      // A user override wins over every group, and a changed config reaches
+      // employees who already have a key on their next visit.
+      const changed = await startAiTiles({
+        knex,
+        config: aiTilesConfig({
+          baseUrl: standIn.url,
+          policyPath,
+          budgets: {
+            ...budgets,
+            default: 25,
+            users: [{ user: JOHN, maxBudget: 7 }],
+          },
+        }),
+      });
+      for (const [userRef, budget] of [
+        [JOHN, 7],
+        [SOLO, 25],
+        [JANE, 50],
+      ] as const) {
+        const res = await request(changed.server)
+          .get('/api/ai-tiles/me/access')
+          .set('Authorization', asUser(userRef));
+        expect(res.body.budget.maxBudget).toBe(budget);
+        expect(litellmBudget(userRef)).toBe(budget);
+      }
+      // Still one key each.
+      expect(standIn.keys()).toHaveLength(4);
+    });
+
+    it('shows spend and a forecast from LiteLLM', async () => {
+      const { server } = await startAiTiles({
+        knex,
+        config: aiTilesConfig({ baseUrl: standIn.url, policyPath }),
+        plugin: { userCacheTtlMs: 1 },
+      });
+      await accept(server, JANE);
+      const key = await reveal(server, JANE);
+      expect(await chat(standIn.url, key)).toBe(200);
+      await new Promise(r => setTimeout(r, 5));
+      const res = await request(server)
+        .get('/api/ai-tiles/me/access')
+        .set('Authorization', asUser(JANE));
+      expect(res.body.budget.spend).toBeGreaterThan(0);
+      expect(res.body.budget.forecast).toBeGreaterThanOrEqual(
+        Math.round(res.body.budget.spend * 100) / 100,
+      );
+    });
+
+    it('rotates encryption keys without downtime: old rows decrypt, the task re-encrypts', async () => {
+      const v1 = await startAiTiles({
+        knex,
+        config: aiTilesConfig({
+          baseUrl: standIn.url,
+          policyPath,
+          keys: [ENC_OLD],
+        }),
+      });
+      await accept(v1.server, JANE);
+      await accept(v1.server, JOHN);
+      const janeKey = await reveal(v1.server, JANE);
+      const johnKey = await reveal(v1.server, JOHN);
+      await v1.backend.stop();
+
+      // Deploy with the new key first: old rows still decrypt, new rows use the new key.
+      const v2 = await startAiTiles({
+        knex,
+        config: aiTilesConfig({
+          baseUrl: standIn.url,
+          policyPath,
+          keys: [ENC_NEW, ENC_OLD],
+        }),
+      });
+      expect(await reveal(v2.server, JANE)).toBe(janeKey);
+      await accept(v2.server, LEE);
+      const ids = async () =>
+        Object.fromEntries(
+          (
+            await knex('ai_user_keys').select('user_ref', 'encryption_key_id')
+          ).map(r => [r.user_ref, r.encryption_key_id]),
+        );
+      expect(await ids()).toEqual({
+        [JANE]: 'k-2026-01',
+        [JOHN]: 'k-2026-01',
+        [LEE]: 'k-2026-11',
+      });
+
+      await v2.scheduler.triggerTask(REENCRYPT_TASK_ID);
+      expect(await ids()).toEqual({
+        [JANE]: 'k-2026-11',
+        [JOHN]: 'k-2026-11',
+        [LEE]: 'k-2026-11',
+      });
+      await v2.backend.stop();
+
+      // The old key can go: everything still decrypts, keys unchanged at LiteLLM.
+      const v3 = await startAiTiles({
+        knex,
+        config: aiTilesConfig({
+          baseUrl: standIn.url,
+          policyPath,
+          keys: [ENC_NEW],
+        }),
+      });
+      expect(await reveal(v3.server, JANE)).toBe(janeKey);
+      expect(await reveal(v3.server, JOHN)).toBe(johnKey);
+      expect(await chat(standIn.url, johnKey)).toBe(200);
+    });
+  },
+);

@@ -1,0 +1,493 @@
+import { TestDatabases, mockCredentials } from '@backstage/backend-test-utils';
+import { LiteLlmStandIn, startLiteLlmStandIn } from '@internal/litellm-standin';
+import { Knex } from 'knex';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import {
+  JANE,
+  JOHN,
+  MASTER_KEY,
+  aiTilesConfig,
+  asUser,
+  chat,
+  deferred,
+  startAiTiles,
+} from '../../__testUtils__/access';
+
+jest.setTimeout(60_000);
+
+// The whole employee flow against the LiteLLM stand-in, on SQLite and on a
+// real Postgres server.
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const ALIAS = 'ai-portal/user/default/jane.doe';
+
+describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
+  let dir: string;
+  let policyPath: string;
+  let standIn: LiteLlmStandIn;
+  let knex: Knex;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ai-access-'));
+    policyPath = join(dir, 'policy.md');
+    await writeFile(policyPath, '# Use AI well\n');
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    standIn = await startLiteLlmStandIn({ masterKey: MASTER_KEY, port: 0 });
+    knex = await databases.init(databaseId);
+  });
+  afterEach(async () => {
+    await standIn.close();
+  });
+
+  const config = (extra: Partial<Parameters<typeof aiTilesConfig>[0]> = {}) =>
+    aiTilesConfig({ baseUrl: standIn.url, policyPath, ...extra });
+
+  const rows = () => knex('ai_user_keys').select();
+  const keysOf = (userRef: string) =>
+    standIn.keys().filter(k => k.user_id === userRef);
+
+  const accept = (server: any, userRef = JANE, version = '2026-11') =>
+    request(server)
+      .post('/api/ai-tiles/me/policy/accept')
+      .set('Authorization', asUser(userRef))
+      .send({ version });
+
+  it('provisions on first use: LiteLLM user and key, encrypted in the vault', async () => {
+    const { server, auditor } = await startAiTiles({ knex, config: config() });
+
+    const res = await accept(server);
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toMatchObject({
+      status: 'ready',
+      user: {
+        entityRef: JANE,
+        email: 'jane.doe@example.com',
+        displayName: 'jane doe',
+      },
+      policy: {
+        version: '2026-11',
+        acceptedVersion: '2026-11',
+        accepted: true,
+      },
+      budget: {
+        currency: 'USD',
+        maxBudget: 20,
+        spend: 0,
+        budgetDuration: '1mo',
+      },
+      key: { alias: ALIAS, rotatedAt: null },
+      apiBaseUrl: 'https://llm.example.com',
+    });
+    expect(res.body.budget.resetAt).toMatch(/^\d{4}-\d\d-01T00:00:00/);
+    expect(res.body.key.masked).toMatch(/^sk-\.\.\.[\w-]{4}$/);
+
+    // LiteLLM: one internal user with the budget, one key with our alias.
+    const users = standIn.users().filter(u => u.user_id === JANE);
+    expect(users).toHaveLength(1);
+    expect(users[0]).toMatchObject({
+      user_email: 'jane.doe@example.com',
+      user_role: 'internal_user',
+      max_budget: 20,
+      budget_duration: '1mo',
+    });
+    const keys = keysOf(JANE);
+    expect(keys).toHaveLength(1);
+    expect(keys[0].key_alias).toBe(ALIAS);
+    expect(keys[0].metadata).toMatchObject({ source: 'ai-portal' });
+    expect(keys[0].metadata.tags).toBeUndefined();
+
+    // The vault: one active row, ciphertext only.
+    const reveal = await request(server)
+      .post('/api/ai-tiles/me/key/reveal')
+      .set('Authorization', asUser(JANE));
+    expect(reveal.status).toBe(200);
+    expect(reveal.headers['cache-control']).toBe('no-store');
+    const rawKey: string = reveal.body.key;
+    expect(rawKey).toMatch(/^sk-/);
+    expect(sha256(rawKey)).toBe(keys[0].token);
+    expect(res.body.key.masked).toBe(`sk-...${rawKey.slice(-4)}`);
+
+    const stored = await rows();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({
+      user_ref: JANE,
+      litellm_user_id: JANE,
+      key_alias: ALIAS,
+      key_hash: keys[0].token,
+      key_last4: rawKey.slice(-4),
+      status: 'active',
+      encryption_key_id: 'k-2026-01',
+      claim_id: null,
+    });
+    expect(stored[0].encrypted_key).not.toBe(rawKey);
+    expect(stored[0].encrypted_key).not.toContain(rawKey.slice(3));
+
+    // The key works at LiteLLM.
+    expect(await chat(standIn.url, rawKey)).toBe(200);
+
+    // GET again: same key, nothing new at LiteLLM.
+    const again = await request(server)
+      .get('/api/ai-tiles/me/access')
+      .set('Authorization', asUser(JANE));
+    expect(again.body.key).toEqual(res.body.key);
+    expect(keysOf(JANE)).toHaveLength(1);
+
+    // Audit: acceptance, provisioning, reveal; never key material.
+    expect(auditor.events.map(e => [e.eventId, e.outcome])).toEqual([
+      ['ai-policy-accept', 'success'],
+      ['ai-key-provision', 'success'],
+      ['ai-key-reveal', 'success'],
+    ]);
+    expect(auditor.events[1].meta).toMatchObject({
+      userEntityRef: JANE,
+      keyAlias: ALIAS,
+    });
+    expect(auditor.events[2].severityLevel).toBe('high');
+    const audited = JSON.stringify(auditor.events);
+    expect(audited).not.toContain(rawKey);
+    expect(audited).not.toContain(rawKey.slice(3, 12));
+  });
+
+  it('gates keys behind the current policy version and asks again for a new one', async () => {
+    const first = await startAiTiles({ knex, config: config() });
+    const server = first.server;
+
+    const before = await request(server)
+      .get('/api/ai-tiles/me/access')
+      .set('Authorization', asUser(JANE));
+    expect(before.status).toBe(200);
+    expect(before.body).toEqual({
+      status: 'policy-required',
+      user: {
+        entityRef: JANE,
+        email: 'jane.doe@example.com',
+        displayName: 'jane doe',
+      },
+      policy: {
+        version: '2026-11',
+        title: 'Acceptable use of AI',
+        accepted: false,
+      },
+      apiBaseUrl: 'https://llm.example.com',
+    });
+    for (const path of ['/me/key/reveal', '/me/key/rotate']) {
+      const denied = await request(server)
+        .post(`/api/ai-tiles${path}`)
+        .set('Authorization', asUser(JANE));
+      expect(denied.status).toBe(403);
+      expect(denied.body.error.message).toBe(
+        'Accept the acceptable-use policy (version 2026-11) before using your API key',
+      );
+    }
+    // Nothing was issued: no LiteLLM user, no key, no row.
+    expect(standIn.users()).toHaveLength(0);
+    expect(standIn.keys()).toHaveLength(0);
+    expect(await rows()).toHaveLength(0);
+
+    const wrong = await accept(server, JANE, '2026-10');
+    expect(wrong.status).toBe(409);
+    expect(wrong.body.error.message).toMatch(
+      /Policy version 2026-10 is not the current version \(2026-11\)/,
+    );
+    const invalid = await request(server)
+      .post('/api/ai-tiles/me/policy/accept')
+      .set('Authorization', asUser(JANE))
+      .send({ version: 7 });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.name).toBe('InputError');
+    expect(await knex('ai_policy_acceptances').select()).toHaveLength(0);
+
+    const ok = await accept(server);
+    expect(ok.status).toBe(200);
+    expect(ok.body.status).toBe('ready');
+    const firstKey = ok.body.key;
+    await first.backend.stop();
+
+    // A new policy version: asked again, key hidden, not revealed.
+    const second = await startAiTiles({
+      knex,
+      config: config({ policyVersion: '2027-01' }),
+    });
+    const asked = await request(second.server)
+      .get('/api/ai-tiles/me/access')
+      .set('Authorization', asUser(JANE));
+    expect(asked.body).toMatchObject({
+      status: 'policy-required',
+      policy: {
+        version: '2027-01',
+        acceptedVersion: '2026-11',
+        accepted: false,
+      },
+    });
+    expect(asked.body.key).toBeUndefined();
+    const hidden = await request(second.server)
+      .post('/api/ai-tiles/me/key/reveal')
+      .set('Authorization', asUser(JANE));
+    expect(hidden.status).toBe(403);
+    expect((await accept(second.server, JANE, '2026-11')).status).toBe(409);
+
+    const again = await accept(second.server, JANE, '2027-01');
+    expect(again.body).toMatchObject({
+      status: 'ready',
+      policy: { acceptedVersion: '2027-01', accepted: true },
+    });
+    // Same key as before: accepting again does not re-issue it.
+    expect(again.body.key).toEqual(firstKey);
+    expect(keysOf(JANE)).toHaveLength(1);
+  });
+
+  it('50 parallel first requests across two replicas: one LiteLLM user, one key, one row', async () => {
+    const a = await startAiTiles({ knex, config: config() });
+    const b = await startAiTiles({ knex, config: config() });
+    // Record the acceptance without provisioning (a version mismatch cannot
+    // provision), so that the 50 requests are the first ones to need the key.
+    await knex('ai_policy_acceptances').insert({
+      user_ref: JANE,
+      version: '2026-11',
+      accepted_at: new Date(),
+    });
+
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        request(i % 2 ? a.server : b.server)
+          .get('/api/ai-tiles/me/access')
+          .set('Authorization', asUser(JANE)),
+      ),
+    );
+    expect(responses.map(r => r.status)).toEqual(Array(50).fill(200));
+    expect(new Set(responses.map(r => r.body.key.masked)).size).toBe(1);
+
+    expect(standIn.users().filter(u => u.user_id === JANE)).toHaveLength(1);
+    expect(keysOf(JANE)).toHaveLength(1);
+    const stored = await rows();
+    expect(stored).toHaveLength(1);
+    expect(stored[0].key_hash).toBe(keysOf(JANE)[0].token);
+    const provisions = [...a.auditor.events, ...b.auditor.events].filter(
+      e => e.eventId === 'ai-key-provision',
+    );
+    expect(provisions).toHaveLength(1);
+  });
+
+  it('repairs a crash between key creation and the vault write: no orphan, no second key', async () => {
+    const keyCreated = deferred<string>();
+    const never = deferred();
+    // Replica A "crashes": the hook never returns, so the key it created is
+    // never stored and its claim is never released.
+    const a = await startAiTiles({
+      knex,
+      config: config(),
+      plugin: {
+        provisioning: {
+          hooks: {
+            afterKeyCreated: async ({ keyHash }) => {
+              keyCreated.resolve(keyHash);
+              await never.promise;
+            },
+          },
+        },
+      },
+    });
+    await knex('ai_policy_acceptances').insert({
+      user_ref: JANE,
+      version: '2026-11',
+      accepted_at: new Date(),
+    });
+    const crashed = request(a.server)
+      .get('/api/ai-tiles/me/access')
+      .set('Authorization', asUser(JANE))
+      .then(r => r);
+    const orphanHash = await keyCreated.promise;
+    expect(standIn.findKey(orphanHash)).toBeDefined();
+    expect(await rows()).toMatchObject([{ status: 'pending', key_hash: null }]);
+
+    // Replica B, while A's claim is fresh: waits, then gives up with 503.
+    const b = await startAiTiles({
+      knex,
+      config: config(),
+      plugin: {
+        provisioning: { staleClaimMs: 1500, waitTimeoutMs: 300 },
+      },
+    });
+    const busy = await request(b.server)
+      .get('/api/ai-tiles/me/access')
+      .set('Authorization', asUser(JANE));
+    expect(busy.status).toBe(503);
+    expect(busy.body.error.message).toMatch(/still being set up/);
+
+    // Once the claim is stale, B takes over and repairs.
+    await new Promise(r => setTimeout(r, 1600));
+    const repaired = await request(b.server)
+      .get('/api/ai-tiles/me/access')
+      .set('Authorization', asUser(JANE));
+    expect(repaired.status).toBe(200);
+    expect(repaired.body.status).toBe('ready');
+
+    const keys = keysOf(JANE);
+    expect(keys).toHaveLength(1);
+    expect(keys[0].token).not.toBe(orphanHash);
+    expect(standIn.findKey(orphanHash)).toBeUndefined();
+    const stored = await rows();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({
+      status: 'active',
+      key_hash: keys[0].token,
+    });
+
+    const reveal = await request(b.server)
+      .post('/api/ai-tiles/me/key/reveal')
+      .set('Authorization', asUser(JANE));
+    expect(await chat(standIn.url, reveal.body.key)).toBe(200);
+
+    // A wakes up: its write is refused (claim lost), its key is not kept,
+    // and it answers with the repaired key.
+    never.resolve();
+    const late = await crashed;
+    expect(late.status).toBe(200);
+    expect(late.body.key.masked).toBe(repaired.body.key.masked);
+    expect(keysOf(JANE)).toHaveLength(1);
+    expect((await rows())[0].key_hash).toBe(keys[0].token);
+  });
+
+  it('leaves nothing half-written when storing fails after the key was created', async () => {
+    let fail = true;
+    const { server, auditor } = await startAiTiles({
+      knex,
+      config: config(),
+      plugin: {
+        provisioning: {
+          hooks: {
+            afterKeyCreated: () => {
+              if (fail) throw new Error('vault write failed');
+            },
+          },
+        },
+      },
+    });
+    const res = await accept(server);
+    expect(res.status).toBe(500);
+    expect(keysOf(JANE)).toHaveLength(0); // the created key was deleted
+    expect(await rows()).toHaveLength(0); // the claim was removed
+    expect(
+      auditor.events.find(e => e.eventId === 'ai-key-provision'),
+    ).toMatchObject({
+      outcome: 'fail',
+      error: 'vault write failed',
+    });
+
+    fail = false;
+    const ok = await request(server)
+      .get('/api/ai-tiles/me/access')
+      .set('Authorization', asUser(JANE));
+    expect(ok.body.status).toBe('ready');
+    expect(keysOf(JANE)).toHaveLength(1);
+  });
+
+  it('rotation replaces the key: the old one fails at LiteLLM at once', async () => {
+    const { server, auditor } = await startAiTiles({ knex, config: config() });
+    const first = await accept(server);
+    const oldKey = (
+      await request(server)
+        .post('/api/ai-tiles/me/key/reveal')
+        .set('Authorization', asUser(JANE))
+    ).body.key;
+    expect(await chat(standIn.url, oldKey)).toBe(200);
+
+    const rotated = await request(server)
+      .post('/api/ai-tiles/me/key/rotate')
+      .set('Authorization', asUser(JANE));
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.status).toBe('ready');
+    expect(rotated.body.key.masked).not.toBe(first.body.key.masked);
+    expect(rotated.body.key.rotatedAt).toEqual(expect.any(String));
+    expect(rotated.body.key.createdAt).toBe(first.body.key.createdAt);
+
+    const newKey = (
+      await request(server)
+        .post('/api/ai-tiles/me/key/reveal')
+        .set('Authorization', asUser(JANE))
+    ).body.key;
+    expect(newKey).not.toBe(oldKey);
+    expect(await chat(standIn.url, oldKey)).toBe(401);
+    expect(await chat(standIn.url, newKey)).toBe(200);
+    expect(keysOf(JANE)).toHaveLength(1);
+    expect(keysOf(JANE)[0].key_alias).toBe(ALIAS);
+
+    const rotation = auditor.events.find(e => e.eventId === 'ai-key-rotate');
+    expect(rotation).toMatchObject({
+      outcome: 'success',
+      meta: { userEntityRef: JANE },
+    });
+    expect(JSON.stringify(auditor.events)).not.toContain(newKey);
+  });
+
+  it('issues a new key when LiteLLM lost the stored one', async () => {
+    const { server } = await startAiTiles({
+      knex,
+      config: config(),
+      plugin: { userCacheTtlMs: 1 },
+    });
+    await accept(server);
+    const hash = keysOf(JANE)[0].token;
+    // An admin deletes the key in LiteLLM.
+    await fetch(`${standIn.url}/key/delete`, {
+      method: 'POST',
+      headers: {
+        'x-litellm-api-key': MASTER_KEY,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ keys: [hash] }),
+    });
+    await new Promise(r => setTimeout(r, 5));
+    const res = await request(server)
+      .get('/api/ai-tiles/me/access')
+      .set('Authorization', asUser(JANE));
+    expect(res.body.status).toBe('ready');
+    expect(keysOf(JANE)).toHaveLength(1);
+    expect(keysOf(JANE)[0].token).not.toBe(hash);
+    expect((await rows())[0].key_hash).toBe(keysOf(JANE)[0].token);
+  });
+
+  it("never reveals another employee's key", async () => {
+    const { server } = await startAiTiles({ knex, config: config() });
+    await accept(server, JANE);
+    const janeKey = (
+      await request(server)
+        .post('/api/ai-tiles/me/key/reveal')
+        .set('Authorization', asUser(JANE))
+    ).body.key;
+
+    // John has not accepted: refused, even when he names Jane.
+    const refused = await request(server)
+      .post('/api/ai-tiles/me/key/reveal')
+      .set('Authorization', asUser(JOHN))
+      .send({ user: JANE, userEntityRef: JANE });
+    expect(refused.status).toBe(403);
+    expect(JSON.stringify(refused.body)).not.toContain(janeKey);
+
+    await accept(server, JOHN);
+    const johns = await request(server)
+      .post('/api/ai-tiles/me/key/reveal?user=user:default/jane.doe')
+      .set('Authorization', asUser(JOHN))
+      .send({ user: JANE });
+    expect(johns.status).toBe(200);
+    expect(johns.body.key).not.toBe(janeKey);
+    expect(keysOf(JOHN).map(k => k.token)).toEqual([sha256(johns.body.key)]);
+
+    // Service tokens are not employees.
+    const service = await request(server)
+      .post('/api/ai-tiles/me/key/reveal')
+      .set('Authorization', mockCredentials.service.header());
+    expect([401, 403]).toContain(service.status);
+    expect(service.body.key).toBeUndefined();
+  });
+});

@@ -1,0 +1,499 @@
+import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
+import { parseEntityRef } from '@backstage/catalog-model';
+import { ServiceUnavailableError } from '@backstage/errors';
+import { Request } from 'express';
+import { randomUUID } from 'node:crypto';
+import { ActiveKeyRecord, KeyRecord, KeyVault } from '../../database/KeyVault';
+import { EmployeeProfile } from '../budgets/BudgetResolver';
+import {
+  LiteLlmClient,
+  LiteLlmGeneratedKey,
+  LiteLlmUserInfo,
+} from '../litellm/LiteLlmClient';
+import {
+  LiteLlmAlreadyExistsError,
+  LiteLlmBadGatewayError,
+  sanitize,
+} from '../litellm/errors';
+
+/**
+ * `/user/update` ignores `max_budget: 0` (LiteLLM skips falsy values), so a
+ * zero budget is written as this: LiteLLM refuses the user once spend > it.
+ */
+export const ZERO_BUDGET = 1e-9;
+const BUDGET_EPSILON = 1e-6;
+
+/** The LiteLLM key alias of an employee: `ai-portal/user/default/jane.doe`. */
+export function keyAliasFor(userRef: string): string {
+  const { kind, namespace, name } = parseEntityRef(userRef);
+  return `ai-portal/${kind}/${namespace}/${name}`.toLocaleLowerCase('en-US');
+}
+
+/** Whether LiteLLM's budget of a user matches the one the portal wants. */
+export function budgetMatches(
+  have: { max_budget?: number | null; budget_duration?: string | null },
+  want: { maxBudget: number; duration: string },
+): { maxBudget: boolean; duration: boolean } {
+  const current = have.max_budget;
+  return {
+    maxBudget:
+      typeof current === 'number' &&
+      Math.abs(current - want.maxBudget) < BUDGET_EPSILON,
+    duration: have.budget_duration === want.duration,
+  };
+}
+
+/**
+ * Writes the wanted budget to LiteLLM when it differs (only the fields that
+ * differ: sending `budget_duration` restarts the budget period). True when
+ * something was written.
+ */
+export async function reconcileBudget(
+  client: LiteLlmClient,
+  info: LiteLlmUserInfo,
+  want: { maxBudget: number; duration: string },
+): Promise<boolean> {
+  const same = budgetMatches(info.user, want);
+  if (same.maxBudget && same.duration) return false;
+  await client.updateUser({
+    user_id: info.userId,
+    ...(same.maxBudget
+      ? {}
+      : { max_budget: want.maxBudget === 0 ? ZERO_BUDGET : want.maxBudget }),
+    ...(same.duration ? {} : { budget_duration: want.duration }),
+  });
+  return true;
+}
+
+/** Test seams: crash or slow down provisioning at chosen points. */
+export interface KeyProvisionerHooks {
+  /**
+   * Called after LiteLLM created the key and before the vault stores it. A
+   * promise that never settles simulates a process crash at that point.
+   */
+  afterKeyCreated?(event: {
+    userRef: string;
+    keyAlias: string;
+    keyHash: string;
+  }): Promise<void> | void;
+}
+
+export interface KeyProvisionerOptions {
+  vault: KeyVault;
+  /** Throws (503) when LiteLLM is not usable, e.g. no master key. */
+  client: () => LiteLlmClient;
+  /** The employee's e-mail, name and budget (catalog + config). */
+  profile: (userRef: string) => Promise<EmployeeProfile>;
+  auditor: AuditorService;
+  logger: LoggerService;
+  /** Called after a key was created or replaced (cache invalidation). */
+  onKeyChanged?: (userRef: string) => Promise<void>;
+  /**
+   * A pending claim older than this is taken to be from a crashed process
+   * and is taken over. Default: 10 × the LiteLLM timeout + 10 s.
+   */
+  staleClaimMs: number;
+  /** How long a request waits for another one that holds the claim. Default 30 s. */
+  waitTimeoutMs?: number;
+  /** Poll interval while waiting. Default 100 ms (with jitter). */
+  pollIntervalMs?: number;
+  hooks?: KeyProvisionerHooks;
+  now?: () => Date;
+}
+
+export interface ProvisionContext {
+  /** The HTTP request, for the audit record's actor. */
+  request?: Request;
+}
+
+type Claim = {
+  userRef: string;
+  claimId: string;
+  /** The row held a key before this claim (rotation or a crashed rotation). */
+  hadKey: boolean;
+  /** The row was active (key known to be live) when we claimed it. */
+  wasActive: boolean;
+  previousKeyHash?: string;
+  reason: 'provision' | 'rotate' | 'repair';
+};
+
+/** Returned by `run` when another process took the claim over. */
+const LOST_CLAIM = Symbol('lost-claim');
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+/**
+ * Lazy, idempotent and crash-safe provisioning of each employee's LiteLLM
+ * user and personal key.
+ *
+ * Concurrency: one in-flight provisioning per user per process (single
+ * flight), and across processes a claim row in `ai_user_keys` (insert of a
+ * pending row: the primary key admits one winner; the others poll until the
+ * row is active). Every later write is conditional on the claim id.
+ *
+ * Crash repair: a pending claim older than `staleClaimMs` is taken over. The
+ * new owner deletes every LiteLLM key with the employee's deterministic alias
+ * before generating a new one, so a key created just before a crash (and
+ * never stored) cannot survive as an orphan or a second live key.
+ */
+export class KeyProvisioner {
+  private readonly inFlight = new Map<string, Promise<ActiveKeyRecord>>();
+  private readonly now: () => Date;
+
+  constructor(private readonly options: KeyProvisionerOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** The employee's active key, provisioning it on first use. */
+  async ensureKey(
+    userRef: string,
+    ctx: ProvisionContext = {},
+  ): Promise<ActiveKeyRecord> {
+    const existing = await this.options.vault.get(userRef);
+    if (isActive(existing)) return existing;
+    return this.singleFlight(`ensure:${userRef}`, () =>
+      this.acquire(userRef, ctx, undefined),
+    );
+  }
+
+  /**
+   * Replaces the employee's key: the old one is deleted at LiteLLM (it stops
+   * working at once), a new one generated and stored. `reason: 'repair'` is
+   * used when LiteLLM lost the stored key.
+   */
+  async replaceKey(
+    userRef: string,
+    ctx: ProvisionContext = {},
+    reason: 'rotate' | 'repair' = 'rotate',
+  ): Promise<ActiveKeyRecord> {
+    return this.singleFlight(`replace:${userRef}`, async () => {
+      const existing = await this.options.vault.get(userRef);
+      if (!isActive(existing)) {
+        // Nothing to replace yet, or a provisioning in flight: its result
+        // is a brand-new key anyway.
+        return this.ensureKey(userRef, ctx);
+      }
+      return this.acquire(userRef, ctx, {
+        reason,
+        seenKeyHash: existing.keyHash,
+      });
+    });
+  }
+
+  private async singleFlight(
+    key: string,
+    fn: () => Promise<ActiveKeyRecord>,
+  ): Promise<ActiveKeyRecord> {
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const promise = fn().finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, promise);
+    return promise;
+  }
+
+  /** Claims the row (or waits for the owner of the claim) and provisions. */
+  private async acquire(
+    userRef: string,
+    ctx: ProvisionContext,
+    replace: { reason: 'rotate' | 'repair'; seenKeyHash: string } | undefined,
+  ): Promise<ActiveKeyRecord> {
+    const { vault } = this.options;
+    const waitTimeoutMs = this.options.waitTimeoutMs ?? 30_000;
+    const pollMs = this.options.pollIntervalMs ?? 100;
+    const deadline = Date.now() + waitTimeoutMs;
+    const keyAlias = keyAliasFor(userRef);
+
+    for (;;) {
+      const row = await vault.get(userRef);
+      const claimId = randomUUID();
+      const now = this.now();
+      let claim: Claim | undefined;
+
+      if (!row) {
+        if (
+          await vault.claimNew(
+            userRef,
+            { litellmUserId: userRef, keyAlias },
+            claimId,
+            now,
+          )
+        ) {
+          claim = {
+            userRef,
+            claimId,
+            hadKey: false,
+            wasActive: false,
+            reason: 'provision',
+          };
+        } else {
+          continue; // someone inserted first: look again at once
+        }
+      } else if (row.status === 'active') {
+        if (!replace || row.keyHash !== replace.seenKeyHash) {
+          // Ready, or someone else already replaced the key we meant to.
+          return row as ActiveKeyRecord;
+        }
+        if (
+          await vault.claimActive(userRef, replace.seenKeyHash, claimId, now)
+        ) {
+          claim = {
+            userRef,
+            claimId,
+            hadKey: true,
+            wasActive: true,
+            previousKeyHash: row.keyHash,
+            reason: replace.reason,
+          };
+        } else {
+          continue;
+        }
+      } else if (
+        !row.claimId ||
+        (row.claimedAt &&
+          now.getTime() - row.claimedAt.getTime() > this.options.staleClaimMs)
+      ) {
+        // Abandoned (owner failed or crashed): take it over and repair.
+        if (
+          await vault.stealStale(
+            userRef,
+            row.claimId,
+            new Date(now.getTime() - this.options.staleClaimMs),
+            claimId,
+            now,
+          )
+        ) {
+          this.options.logger.info(
+            `Taking over the ${
+              row.claimId ? 'stale' : 'released'
+            } key provisioning of ${userRef}`,
+          );
+          claim = {
+            userRef,
+            claimId,
+            hadKey: row.hasKey,
+            wasActive: false,
+            previousKeyHash: row.keyHash,
+            reason: row.hasKey ? 'repair' : 'provision',
+          };
+        } else {
+          continue;
+        }
+      }
+
+      if (claim) {
+        const result = await this.run(claim, ctx);
+        if (result !== LOST_CLAIM) return result;
+        continue;
+      }
+
+      if (Date.now() > deadline) {
+        throw new ServiceUnavailableError(
+          'Your AI key is still being set up by another request; try again in a moment',
+        );
+      }
+      await sleep(pollMs / 2 + Math.random() * pollMs);
+    }
+  }
+
+  /** Provisions under a claim; every failure leaves nothing half-written. */
+  private async run(
+    claim: Claim,
+    ctx: ProvisionContext,
+  ): Promise<ActiveKeyRecord | typeof LOST_CLAIM> {
+    const { vault, auditor, logger, hooks } = this.options;
+    const { userRef, claimId } = claim;
+    const keyAlias = keyAliasFor(userRef);
+    const audit = await auditor.createEvent({
+      eventId: claim.reason === 'rotate' ? 'ai-key-rotate' : 'ai-key-provision',
+      severityLevel: 'medium',
+      request: ctx.request,
+      meta: { userEntityRef: userRef, keyAlias, reason: claim.reason },
+    });
+
+    let created: LiteLlmGeneratedKey | undefined;
+    let destructive = false;
+    try {
+      const client = this.options.client();
+      const profile = await this.options.profile(userRef);
+      const info = await this.ensureUser(client, profile);
+
+      // From here on the stored key (if any) may stop working.
+      destructive = true;
+      // Repair: a key with our alias that is not the stored one comes from a
+      // crash between key creation and the vault write. Delete it (and the
+      // previous key, also by hash in case its alias was edited).
+      await client.deleteKeys({ key_aliases: [keyAlias] });
+      if (claim.previousKeyHash) {
+        await client.deleteKeys({ keys: [claim.previousKeyHash] });
+      }
+      created = await this.generate(client, userRef, keyAlias, info.userId);
+      await hooks?.afterKeyCreated?.({
+        userRef,
+        keyAlias,
+        keyHash: created.tokenHash,
+      });
+
+      const stored = await vault.activate(
+        userRef,
+        claimId,
+        {
+          rawKey: created.key,
+          keyHash: created.tokenHash,
+          litellmUserId: info.userId,
+          rotated: claim.hadKey,
+        },
+        this.now(),
+      );
+      if (!stored) {
+        // Our claim went stale and someone took over: theirs wins.
+        logger.warn(
+          `Key provisioning of ${userRef} lost its claim; discarding the key it created`,
+        );
+        await this.deleteQuietly(client, created.tokenHash);
+        created = undefined;
+        await audit.fail({
+          error: new Error('Another request took over the provisioning'),
+        });
+        return LOST_CLAIM;
+      }
+      await this.options.onKeyChanged?.(userRef);
+      await audit.success({
+        meta: { keyAlias, litellmUserId: info.userId },
+      });
+      const record = await vault.get(userRef);
+      if (!isActive(record)) return LOST_CLAIM; // replaced again meanwhile
+      return record;
+    } catch (error) {
+      if (created) {
+        await this.deleteQuietly(this.options.client(), created.tokenHash);
+      }
+      try {
+        if (!claim.hadKey) {
+          await vault.deleteClaimed(userRef, claimId);
+        } else if (claim.wasActive && !destructive) {
+          await vault.restoreActive(userRef, claimId, this.now());
+        } else {
+          // The stored key may be gone: the next request repairs at once.
+          await vault.releaseClaim(userRef, claimId, this.now());
+        }
+      } catch (cleanupError) {
+        logger.error(
+          `Could not release the key provisioning claim of ${userRef}: ${sanitize(
+            String(cleanupError),
+          )}`,
+        );
+      }
+      if (claim.hadKey && destructive) {
+        await this.options.onKeyChanged?.(userRef).catch(() => {});
+      }
+      await audit.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  /**
+   * Makes sure LiteLLM has the internal user with the wanted budget:
+   * `/user/info`, else `/user/new` (no auto-created key). "Already exists"
+   * (409, or 400 on older releases) and the silent 200 of older releases are
+   * all settled by reading the user again.
+   */
+  private async ensureUser(
+    client: LiteLlmClient,
+    profile: EmployeeProfile,
+  ): Promise<LiteLlmUserInfo> {
+    const userId = profile.entityRef;
+    const want = profile.budget;
+    let info = await client.getUserInfo(userId);
+    if (!info) {
+      const body = {
+        user_id: userId,
+        user_email: profile.email,
+        user_alias: profile.displayName,
+        user_role: 'internal_user' as const,
+        max_budget: want.maxBudget,
+        budget_duration: want.duration,
+        auto_create_key: false as const,
+        metadata: { source: 'ai-portal' },
+      };
+      await this.createUser(client, body);
+      info = await client.getUserInfo(userId);
+      if (!info && body.user_email) {
+        // The conflict was the e-mail: another LiteLLM user (created outside
+        // the portal) has it. Provision without it rather than not at all.
+        this.options.logger.warn(
+          `LiteLLM already has a user with the e-mail of ${userId}; creating ${userId} without user_email`,
+        );
+        await this.createUser(client, { ...body, user_email: undefined });
+        info = await client.getUserInfo(userId);
+      }
+      if (!info) {
+        throw new LiteLlmBadGatewayError(
+          `LiteLLM did not create the user ${userId} (POST /user/new succeeded but GET /user/info does not find it)`,
+        );
+      }
+    }
+    if (await reconcileBudget(client, info, want)) {
+      info = (await client.getUserInfo(userId)) ?? info;
+    }
+    return info;
+  }
+
+  private async createUser(
+    client: LiteLlmClient,
+    body: Parameters<LiteLlmClient['newUser']>[0],
+  ): Promise<void> {
+    try {
+      await client.newUser(body);
+    } catch (error) {
+      if (!(error instanceof LiteLlmAlreadyExistsError)) throw error;
+    }
+  }
+
+  private async generate(
+    client: LiteLlmClient,
+    userRef: string,
+    keyAlias: string,
+    litellmUserId: string,
+  ): Promise<LiteLlmGeneratedKey> {
+    const body = {
+      key_alias: keyAlias,
+      user_id: litellmUserId,
+      // Top-level `tags` is Enterprise-only (500 on OSS): metadata only.
+      metadata: { source: 'ai-portal', portal_user: userRef },
+    };
+    try {
+      return await client.generateKey(body);
+    } catch (error) {
+      // A key with our alias appeared since we deleted: a takeover race.
+      // Delete and try once more; conditional writes settle the rest.
+      if (!(error instanceof LiteLlmAlreadyExistsError)) throw error;
+      await client.deleteKeys({ key_aliases: [keyAlias] });
+      return await client.generateKey(body);
+    }
+  }
+
+  private async deleteQuietly(
+    client: LiteLlmClient,
+    keyHash: string,
+  ): Promise<void> {
+    try {
+      await client.deleteKeys({ keys: [keyHash] });
+    } catch (error) {
+      // The key keeps our alias: the next provisioning deletes it.
+      this.options.logger.warn(
+        `Could not delete an unused LiteLLM key (it will be removed by the next provisioning): ${sanitize(
+          String(error),
+        )}`,
+      );
+    }
+  }
+}
+
+function isActive(record: KeyRecord | undefined): record is ActiveKeyRecord {
+  return (
+    record?.status === 'active' &&
+    record.hasKey &&
+    !!record.keyHash &&
+    !!record.keyLast4
+  );
+}

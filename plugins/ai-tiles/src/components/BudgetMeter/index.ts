@@ -1,0 +1,1 @@
+export { BudgetMeter } from './BudgetMeter';

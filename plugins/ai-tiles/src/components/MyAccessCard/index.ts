@@ -1,0 +1,1 @@
+export { MyAccessCard } from './MyAccessCard';

@@ -1,0 +1,197 @@
+import { MarkdownContent, Progress } from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import Button from '@material-ui/core/Button';
+import CircularProgress from '@material-ui/core/CircularProgress';
+import Dialog from '@material-ui/core/Dialog';
+import DialogActions from '@material-ui/core/DialogActions';
+import DialogContent from '@material-ui/core/DialogContent';
+import DialogTitle from '@material-ui/core/DialogTitle';
+import { makeStyles, useTheme } from '@material-ui/core/styles';
+import Typography from '@material-ui/core/Typography';
+import useMediaQuery from '@material-ui/core/useMediaQuery';
+import Alert from '@material-ui/lab/Alert';
+import { AiAccessSummary } from '@internal/plugin-ai-tiles-common';
+import { useState } from 'react';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { aiTilesApiRef } from '../../api';
+import { errorMessage, statusCodeOf } from '../../lib/access';
+
+const useStyles = makeStyles(
+  theme => ({
+    version: {
+      color: theme.palette.text.secondary,
+      marginBottom: theme.spacing(2),
+    },
+    notice: { marginBottom: theme.spacing(2) },
+    markdown: { maxWidth: '80ch' },
+  }),
+  { name: 'AiTilesPolicyDialog' },
+);
+
+/** The dialog's body: loads the policy when the dialog opens. */
+function PolicyDialogBody(props: {
+  onClose: () => void;
+  onAccepted: (summary: AiAccessSummary) => void;
+  onPolicyChanged: () => void;
+}) {
+  const { onClose, onAccepted, onPolicyChanged } = props;
+  const classes = useStyles();
+  const api = useApi(aiTilesApiRef);
+  const policy = useAsyncRetry(() => api.getPolicy(), [api]);
+  const [accepting, setAccepting] = useState(false);
+  const [error, setError] = useState<string>();
+  const [changed, setChanged] = useState(false);
+
+  const accept = async (version: string) => {
+    setAccepting(true);
+    setError(undefined);
+    setChanged(false);
+    try {
+      const summary = await api.acceptPolicy(version);
+      setAccepting(false);
+      onAccepted(summary);
+    } catch (e) {
+      setAccepting(false);
+      if (statusCodeOf(e) === 409) {
+        // A new version was published while the employee was reading:
+        // show it and ask again.
+        setChanged(true);
+        policy.retry();
+        onPolicyChanged();
+      } else {
+        setError(errorMessage(e));
+      }
+    }
+  };
+
+  let content;
+  let displayedVersion: string | undefined;
+  if (policy.loading) {
+    content = <Progress />;
+  } else if (policy.error) {
+    content = (
+      <Alert
+        severity="error"
+        action={
+          <Button color="inherit" size="small" onClick={policy.retry}>
+            Try again
+          </Button>
+        }
+      >
+        Could not load the policy: {errorMessage(policy.error)}
+      </Alert>
+    );
+  } else if (!policy.value) {
+    content = (
+      <Alert severity="warning">
+        The acceptable-use policy is not published yet, so it cannot be
+        accepted. Please contact the portal team.
+      </Alert>
+    );
+  } else {
+    displayedVersion = policy.value.version;
+    content = (
+      <article data-testid="ai-access-policy-document">
+        <Typography variant="h5" component="h3">
+          {policy.value.title}
+        </Typography>
+        <Typography
+          className={classes.version}
+          data-testid="ai-access-policy-version"
+        >
+          Version {policy.value.version}
+        </Typography>
+        <MarkdownContent
+          className={classes.markdown}
+          content={policy.value.markdown}
+        />
+      </article>
+    );
+  }
+
+  return (
+    <>
+      <DialogContent dividers>
+        {changed && (
+          <Alert
+            severity="info"
+            className={classes.notice}
+            data-testid="ai-access-policy-changed"
+          >
+            The policy was updated while you were reading it. Please read the
+            new version and accept it again.
+          </Alert>
+        )}
+        {error && (
+          <Alert
+            severity="error"
+            className={classes.notice}
+            data-testid="ai-access-policy-error"
+          >
+            Could not accept the policy: {error}
+          </Alert>
+        )}
+        {content}
+      </DialogContent>
+      <DialogActions>
+        <Button
+          onClick={onClose}
+          disabled={accepting}
+          data-testid="ai-access-policy-cancel"
+        >
+          Cancel
+        </Button>
+        <Button
+          color="primary"
+          variant="contained"
+          disabled={accepting || displayedVersion === undefined}
+          onClick={() => displayedVersion && accept(displayedVersion)}
+          startIcon={
+            accepting ? <CircularProgress size={16} color="inherit" /> : null
+          }
+          data-testid="ai-access-policy-accept"
+        >
+          I accept
+        </Button>
+      </DialogActions>
+    </>
+  );
+}
+
+/**
+ * The acceptable-use policy in a dialog, with "I accept" (accepting exactly
+ * the version shown) and "Cancel". When the backend answers 409 (a newer
+ * version was published meanwhile) the policy is reloaded and the employee
+ * is asked again.
+ */
+export function PolicyDialog(props: {
+  open: boolean;
+  onClose: () => void;
+  onAccepted: (summary: AiAccessSummary) => void;
+  onPolicyChanged: () => void;
+}) {
+  const { open, onClose, onAccepted, onPolicyChanged } = props;
+  const theme = useTheme();
+  const fullScreen = useMediaQuery(theme.breakpoints.down('xs'));
+  return (
+    <Dialog
+      open={open}
+      onClose={onClose}
+      scroll="paper"
+      maxWidth="md"
+      fullWidth
+      fullScreen={fullScreen}
+      aria-labelledby="ai-access-policy-title"
+      data-testid="ai-access-policy-dialog"
+    >
+      <DialogTitle id="ai-access-policy-title">
+        Acceptable use of AI
+      </DialogTitle>
+      <PolicyDialogBody
+        onClose={onClose}
+        onAccepted={onAccepted}
+        onPolicyChanged={onPolicyChanged}
+      />
+    </Dialog>
+  );
+}

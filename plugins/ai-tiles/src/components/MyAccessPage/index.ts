@@ -1,0 +1,5 @@
+export {
+  AiMyAccessPage,
+  MyAccessPageContent,
+  NfsMyAccessPage,
+} from './MyAccessPage';
