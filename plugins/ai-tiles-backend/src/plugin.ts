@@ -37,6 +37,11 @@ export interface AiTilesPluginOptions {
   userCacheTtlMs?: number;
   /** First retry delay of LiteLLM GETs; default 200 ms. */
   retryBaseDelayMs?: number;
+  /**
+   * The fetch used for LiteLLM calls; default the global fetch. A seam for
+   * benchmarks that separate LiteLLM's time from the portal's own.
+   */
+  litellmFetch?: typeof fetch;
 }
 
 /**
@@ -96,6 +101,7 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
                   timeoutMs: litellm.timeoutMs,
                   retries: litellm.retries,
                   retryBaseDelayMs: options.retryBaseDelayMs,
+                  fetch: options.litellmFetch,
                 })
               : undefined;
             if (!client) {
