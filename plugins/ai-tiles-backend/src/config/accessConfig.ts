@@ -138,51 +138,12 @@ export function readBudgetConfig(config: Config): BudgetConfig | undefined {
     ceiling,
   );
 
-  const groups: BudgetConfig['groups'] = [];
-  (budgets.getOptionalConfigArray('groups') ?? []).forEach((entry, i) => {
-    const path = `aiTiles.budgets.groups[${i}]`;
-    const group = normalizeRef(
-      entry.getOptional('group'),
-      'group',
-      `${path}.group`,
-    );
-    const maxBudget = readBudgetValue(
-      entry,
-      'maxBudget',
-      `${path}.maxBudget`,
-      ceiling,
-    );
-    if (maxBudget === undefined) {
-      throw new Error(`${path}.maxBudget is required`);
-    }
-    if (groups.some(g => g.group === group)) {
-      throw new Error(`${path}.group: ${group} is listed twice`);
-    }
-    groups.push({ group, maxBudget });
-  });
-
-  const users: BudgetConfig['users'] = [];
-  (budgets.getOptionalConfigArray('users') ?? []).forEach((entry, i) => {
-    const path = `aiTiles.budgets.users[${i}]`;
-    const user = normalizeRef(
-      entry.getOptional('user'),
-      'user',
-      `${path}.user`,
-    );
-    const maxBudget = readBudgetValue(
-      entry,
-      'maxBudget',
-      `${path}.maxBudget`,
-      ceiling,
-    );
-    if (maxBudget === undefined) {
-      throw new Error(`${path}.maxBudget is required`);
-    }
-    if (users.some(u => u.user === user)) {
-      throw new Error(`${path}.user: ${user} is listed twice`);
-    }
-    users.push({ user, maxBudget });
-  });
+  const groups = readOverrides(budgets, 'groups', 'group', ceiling).map(
+    ({ ref, maxBudget }) => ({ group: ref, maxBudget }),
+  );
+  const users = readOverrides(budgets, 'users', 'user', ceiling).map(
+    ({ ref, maxBudget }) => ({ user: ref, maxBudget }),
+  );
 
   if (defaultBudget === undefined) {
     // Only an error once LiteLLM is configured (see readAccessConfig).
@@ -294,4 +255,32 @@ export function readAccessConfig(config: Config): AccessConfig {
     encryptionKeys,
     budgets,
   };
+}
+
+/** `aiTiles.budgets.groups` or `.users`: entity ref + budget, each ref once. */
+function readOverrides(
+  budgets: Config,
+  list: 'groups' | 'users',
+  kind: 'group' | 'user',
+  ceiling: number | undefined,
+): Array<{ ref: string; maxBudget: number }> {
+  const overrides: Array<{ ref: string; maxBudget: number }> = [];
+  (budgets.getOptionalConfigArray(list) ?? []).forEach((entry, i) => {
+    const path = `aiTiles.budgets.${list}[${i}]`;
+    const ref = normalizeRef(entry.getOptional(kind), kind, `${path}.${kind}`);
+    const maxBudget = readBudgetValue(
+      entry,
+      'maxBudget',
+      `${path}.maxBudget`,
+      ceiling,
+    );
+    if (maxBudget === undefined) {
+      throw new Error(`${path}.maxBudget is required`);
+    }
+    if (overrides.some(o => o.ref === ref)) {
+      throw new Error(`${path}.${kind}: ${ref} is listed twice`);
+    }
+    overrides.push({ ref, maxBudget });
+  });
+  return overrides;
 }

@@ -7,7 +7,7 @@ const SECRET_B = `base64:${randomBytes(32).toString('base64')}`;
 describe('KeyEncryption', () => {
   it('round-trips with AES-256-GCM and a random IV per value', () => {
     const enc = KeyEncryption.fromConfig([{ id: 'k1', secret: SECRET_A }]);
-    const raw = 'sk-abcdefghijklmnop1234';
+    const raw = 'sk-fake-test-key-0001';
     const a = enc.encrypt(raw, 'user:default/jane.doe');
     const b = enc.encrypt(raw, 'user:default/jane.doe');
     expect(a.keyId).toBe('k1');
