@@ -4,9 +4,9 @@
  *
  *   yarn bench:provisioning [--employees 1000] [--concurrency 100] [--db sqlite|postgres]
  *
- * The ai-tiles plugin runs in a test backend (real router, real database,
- * mock sign-in so 2,000 distinct employees can call it); the LiteLLM stand-in
- * runs as a separate process. Every LiteLLM call goes through a timing fetch
+ * Three processes: the load generator (this one), the portal (a child running
+ * the ai-tiles plugin in a test backend: real router, real database, mock
+ * sign-in so 2,000 distinct employees can call it) and the LiteLLM stand-in. Every LiteLLM call goes through a timing fetch
  * and is attributed to its employee, so "portal overhead" = the employee's
  * request latency minus the time spent waiting for the stand-in.
  */
@@ -17,7 +17,7 @@ import {
 } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -37,6 +37,8 @@ const { values: args } = parseArgs({
         process.env.POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432',
     },
     port: { type: 'string', default: '4210' },
+    // Internal: the child process that runs the portal.
+    role: { type: 'string', default: 'load' },
   },
 });
 const EMPLOYEES = Number(args.employees);
@@ -154,14 +156,92 @@ async function pool<T>(
   );
 }
 
+/** Child process: the portal. Reports its port, then its LiteLLM timings on request. */
+async function runPortal() {
+  const standInUrl = process.env.BENCH_STANDIN_URL!;
+  const key = process.env.BENCH_MASTER_KEY!;
+  let pg: ReturnType<typeof knexFactory> | undefined;
+  const dbName = `ai_tiles_bench_${randomBytes(4).toString('hex')}`;
+  let databaseFeature = mockServices.database.factory();
+  if (args.db === 'postgres') {
+    const admin = knexFactory({
+      client: 'pg',
+      connection: args['postgres-url'],
+    });
+    await admin.raw('CREATE DATABASE ??', [dbName]);
+    await admin.destroy();
+    pg = knexFactory({
+      client: 'pg',
+      connection: `${args['postgres-url']!.replace(/\/$/, '')}/${dbName}`,
+      pool: { min: 0, max: 10 },
+    });
+    databaseFeature = mockServices.database.factory({ knex: pg });
+  }
+  const backend = await startTestBackend({
+    features: [
+      createAiTilesPlugin({ litellmFetch: timingFetch }),
+      databaseFeature,
+      catalogServiceMock.factory({ entities: catalogEntities() }),
+      mockServices.rootConfig.factory({
+        data: {
+          aiTiles: {
+            policy: {
+              version: 'bench',
+              path: resolve(repoRoot, 'docs/policy/acceptable-use.md'),
+            },
+            litellm: { baseUrl: standInUrl, masterKey: key },
+            encryption: {
+              keys: [
+                { id: 'bench', secret: randomBytes(32).toString('base64') },
+              ],
+            },
+            budgets: { default: 50 },
+          },
+        },
+      }),
+    ],
+  });
+  process.on('message', async (message: { type: string }) => {
+    if (message.type === 'stats') {
+      process.send!({
+        type: 'stats',
+        litellmMs: [...litellmMs],
+        calls: litellmCalls,
+        unattributed: unattributedCalls,
+      });
+    } else if (message.type === 'stop') {
+      await backend.stop();
+      if (pg) {
+        await pg.destroy();
+        const admin = knexFactory({
+          client: 'pg',
+          connection: args['postgres-url'],
+        });
+        await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [dbName]);
+        await admin.destroy();
+      }
+      process.exit(0);
+    }
+  });
+  process.send!({
+    type: 'ready',
+    port: (backend.server.address() as AddressInfo).port,
+  });
+}
+
+interface PortalStats {
+  litellmMs: Array<[string, number]>;
+  calls: number;
+  unattributed: number;
+}
+
 async function main() {
+  const transform = require.resolve(
+    '@backstage/cli-node/config/nodeTransform.cjs',
+  );
   const standIn = spawn(
     process.execPath,
-    [
-      '--require',
-      require.resolve('@backstage/cli-node/config/nodeTransform.cjs'),
-      'src/main.ts',
-    ],
+    ['--require', transform, 'src/main.ts'],
     {
       cwd: resolve(repoRoot, 'packages/litellm-standin'),
       env: {
@@ -174,8 +254,7 @@ async function main() {
     },
   );
   const standInUrl = `http://127.0.0.1:${STANDIN_PORT}`;
-  let pg: ReturnType<typeof knexFactory> | undefined;
-  const dbName = `ai_tiles_bench_${randomBytes(4).toString('hex')}`;
+  let portal: ChildProcess | undefined;
   try {
     for (let i = 0; ; i++) {
       const ok = await fetch(`${standInUrl}/health/liveliness`).then(
@@ -188,49 +267,41 @@ async function main() {
       await new Promise(r => setTimeout(r, 250));
     }
 
-    let databaseFeature = mockServices.database.factory();
-    if (args.db === 'postgres') {
-      const admin = knexFactory({
-        client: 'pg',
-        connection: args['postgres-url'],
-      });
-      await admin.raw('CREATE DATABASE ??', [dbName]);
-      await admin.destroy();
-      pg = knexFactory({
-        client: 'pg',
-        connection: `${args['postgres-url']!.replace(/\/$/, '')}/${dbName}`,
-        pool: { min: 0, max: 10 },
-      });
-      databaseFeature = mockServices.database.factory({ knex: pg });
-    }
-
-    const backend = await startTestBackend({
-      features: [
-        createAiTilesPlugin({ litellmFetch: timingFetch }),
-        databaseFeature,
-        catalogServiceMock.factory({ entities: catalogEntities() }),
-        mockServices.rootConfig.factory({
-          data: {
-            aiTiles: {
-              policy: {
-                version: 'bench',
-                path: resolve(repoRoot, 'docs/policy/acceptable-use.md'),
-              },
-              litellm: { baseUrl: standInUrl, masterKey },
-              encryption: {
-                keys: [
-                  { id: 'bench', secret: randomBytes(32).toString('base64') },
-                ],
-              },
-              budgets: { default: 50 },
-            },
-          },
-        }),
+    const child = spawn(
+      process.execPath,
+      [
+        '--require',
+        transform,
+        __filename,
+        ...process.argv.slice(2),
+        '--role',
+        'portal',
       ],
+      {
+        env: {
+          ...process.env,
+          BENCH_STANDIN_URL: standInUrl,
+          BENCH_MASTER_KEY: masterKey,
+        },
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      },
+    );
+    portal = child;
+    const messages: Array<(m: any) => void> = [];
+    // Only our own messages: the TypeScript loader also talks over IPC.
+    child.on('message', (m: { type?: string }) => {
+      if (m?.type === 'ready' || m?.type === 'stats') messages.shift()?.(m);
     });
-    const base = `http://127.0.0.1:${
-      (backend.server.address() as AddressInfo).port
-    }/api/ai-tiles`;
+    const next = () =>
+      new Promise<any>((ok, fail) => {
+        messages.push(ok);
+        child.once('exit', code =>
+          fail(new Error(`the portal process exited (${code})`)),
+        );
+      });
+    const ready = await next();
+    const base = `http://127.0.0.1:${ready.port}/api/ai-tiles`;
+
     const call = async (
       ref: string,
       method: string,
@@ -264,100 +335,96 @@ async function main() {
         employeeRef('seq', EMPLOYEES - 1 - i),
         'POST',
         '/me/policy/accept',
-        { version: 'bench' },
+        {
+          version: 'bench',
+        },
       );
 
-    const provision = async (
-      ref: string,
-      into: { total: number[]; overhead: number[] },
-    ) => {
-      const total = await call(ref, 'POST', '/me/policy/accept', {
-        version: 'bench',
-      });
-      into.total.push(total);
-      into.overhead.push(total - (litellmMs.get(ref) ?? 0));
-    };
-
-    const sequential = { total: [] as number[], overhead: [] as number[] };
-    for (let i = 0; i < EMPLOYEES - 20; i++)
-      await provision(employeeRef('seq', i), sequential);
-
-    const parallel = { total: [] as number[], overhead: [] as number[] };
+    const accept = (ref: string) =>
+      call(ref, 'POST', '/me/policy/accept', { version: 'bench' });
+    const sequential = new Map<string, number>();
+    for (let i = 0; i < EMPLOYEES - 20; i++) {
+      const ref = employeeRef('seq', i);
+      sequential.set(ref, await accept(ref));
+    }
+    const parallel = new Map<string, number>();
     const started = performance.now();
     await pool(
       Array.from({ length: EMPLOYEES }, (_, i) => employeeRef('par', i)),
       CONCURRENCY,
-      ref => provision(ref, parallel),
+      async ref => {
+        parallel.set(ref, await accept(ref));
+      },
     );
     const parallelWall = performance.now() - started;
 
-    // Access summaries: one read per employee fills the cache, then timed reads hit it.
-    const callsBefore = litellmCalls;
-    const refs = Array.from({ length: EMPLOYEES }, (_, i) =>
-      employeeRef('par', i),
-    );
+    child.send({ type: 'stats' });
+    const before: PortalStats = await next();
+    // Access summaries: the acceptance filled each employee's cache; these reads hit it.
     const reads: number[] = [];
-    for (const ref of refs) reads.push(await call(ref, 'GET', '/me/access'));
-    const litellmDuringReads = litellmCalls - callsBefore;
+    for (let i = 0; i < EMPLOYEES; i++)
+      reads.push(await call(employeeRef('par', i), 'GET', '/me/access'));
+    child.send({ type: 'stats' });
+    const after: PortalStats = await next();
 
+    const litellm = new Map(before.litellmMs);
+    const overhead = (latencies: Map<string, number>) =>
+      [...latencies].map(([ref, total]) => total - (litellm.get(ref) ?? 0));
     const state = await (
       await fetch(`${standInUrl}/__standin/state`, {
         headers: { authorization: `Bearer ${masterKey}` },
       })
     ).json();
-    await backend.stop();
 
     console.log(
       `\nProvisioning benchmark (${
         args.db
-      }; LiteLLM stand-in in its own process; ${new Date().toISOString()})`,
+      }; load generator, portal and LiteLLM stand-in in three processes; ${new Date().toISOString()})`,
     );
     console.log(
       `  employees provisioned: ${
-        sequential.total.length + 20 + parallel.total.length
+        sequential.size + 20 + parallel.size
       }; stand-in users ${state.users?.length ?? '?'}, keys ${
         state.keys?.length ?? '?'
-      }; unattributed LiteLLM calls ${unattributedCalls}`,
+      }; unattributed LiteLLM calls ${before.unattributed}`,
     );
-    console.log(`one at a time (${sequential.total.length} employees):`);
-    line('request latency', sequential.total);
+    console.log(`one at a time (${sequential.size} employees):`);
+    line('request latency', [...sequential.values()]);
     line(
       'portal overhead (latency − stand-in time)',
-      sequential.overhead,
+      overhead(sequential),
       '≤ 50 ms p95',
     );
     console.log(
-      `${CONCURRENCY} at once (${parallel.total.length} employees, ${(
-        parallel.total.length /
+      `${CONCURRENCY} at once (${parallel.size} employees, ${(
+        parallel.size /
         (parallelWall / 1000)
       ).toFixed(0)} provisionings/s):`,
     );
-    line('request latency', parallel.total);
+    line('request latency', [...parallel.values()]);
     line(
       'portal overhead (latency − stand-in time)',
-      parallel.overhead,
+      overhead(parallel),
       '≤ 50 ms p95',
     );
     console.log(
-      `access summary, warm cache (${reads.length} reads, ${litellmDuringReads} LiteLLM calls during them):`,
+      `access summary, warm cache (${reads.length} reads, ${
+        after.calls - before.calls
+      } LiteLLM calls during them):`,
     );
     line('request latency', reads, '≤ 20 ms p95');
+    child.send({ type: 'stop' });
+    await new Promise(r => child.once('exit', r));
   } finally {
+    if (portal && portal.exitCode === null) portal.kill('SIGTERM');
     standIn.kill('SIGTERM');
-    if (pg) {
-      await pg.destroy();
-      const admin = knexFactory({
-        client: 'pg',
-        connection: args['postgres-url'],
-      });
-      await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [dbName]);
-      await admin.destroy();
-    }
   }
 }
 
-main().then(
-  () => process.exit(0),
+(args.role === 'portal' ? runPortal() : main()).then(
+  () => {
+    if (args.role !== 'portal') process.exit(0);
+  },
   error => {
     console.error(error);
     process.exit(1);
