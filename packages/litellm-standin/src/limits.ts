@@ -176,37 +176,35 @@ interface LimitScope {
   parallel: number | null;
 }
 
+/** Key, user and team rows carry the same three limit columns. */
+interface LimitedRow {
+  rpm_limit: number | null;
+  tpm_limit: number | null;
+  max_parallel_requests: number | null;
+}
+
+function limitScope(
+  kind: LimitScope['kind'],
+  id: string,
+  row: LimitedRow,
+): LimitScope {
+  return {
+    kind,
+    id,
+    rpm: row.rpm_limit,
+    tpm: row.tpm_limit,
+    parallel: row.max_parallel_requests,
+  };
+}
+
 function scopesOf(app: StandInApp, principal: Principal): LimitScope[] {
-  const scopes: LimitScope[] = [];
   const key = principal.key;
-  if (!key) return scopes;
-  scopes.push({
-    kind: 'key',
-    id: key.token,
-    rpm: key.rpm_limit,
-    tpm: key.tpm_limit,
-    parallel: key.max_parallel_requests,
-  });
+  if (!key) return [];
+  const scopes = [limitScope('key', key.token, key)];
   const user = key.user_id ? app.state.users.get(key.user_id) : undefined;
-  if (user) {
-    scopes.push({
-      kind: 'user',
-      id: user.user_id,
-      rpm: user.rpm_limit,
-      tpm: user.tpm_limit,
-      parallel: user.max_parallel_requests,
-    });
-  }
+  if (user) scopes.push(limitScope('user', user.user_id, user));
   const team = key.team_id ? app.state.teams.get(key.team_id) : undefined;
-  if (team) {
-    scopes.push({
-      kind: 'team',
-      id: team.team_id,
-      rpm: team.rpm_limit,
-      tpm: team.tpm_limit,
-      parallel: team.max_parallel_requests,
-    });
-  }
+  if (team) scopes.push(limitScope('team', team.team_id, team));
   return scopes;
 }
 

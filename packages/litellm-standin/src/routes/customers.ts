@@ -46,19 +46,18 @@ const newCustomerSchema = z
   })
   .passthrough();
 
-const updateCustomerSchema = z
-  .object({
-    user_id: z.string(),
-    alias: nullableString,
-    blocked: z.boolean().nullish(),
-    max_budget: nullableNumber,
-    budget_id: nullableString,
-    budget_duration: nullableString,
-    allowed_model_region: region,
-    default_model: nullableString,
-    object_permission: jsonObject.nullish(),
-  })
-  .passthrough();
+// The update body is a subset of the create body (LiteLLM's UpdateCustomerRequest).
+const updateCustomerSchema = newCustomerSchema.pick({
+  user_id: true,
+  alias: true,
+  blocked: true,
+  max_budget: true,
+  budget_id: true,
+  budget_duration: true,
+  allowed_model_region: true,
+  default_model: true,
+  object_permission: true,
+});
 
 export function customerResponse(app: StandInApp, c: CustomerRow) {
   const budget = c.budget_id ? app.state.budgets.get(c.budget_id) : undefined;
