@@ -6,10 +6,15 @@ import {
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
 import {
+  TestDatabases,
   mockCredentials,
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
+import { LiteLlmStandIn, startLiteLlmStandIn } from '@internal/litellm-standin';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Entity } from '@backstage/catalog-model';
 import { JsonObject } from '@backstage/types';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
@@ -209,4 +214,35 @@ export function deferred<T = void>() {
     resolve = r;
   });
   return { promise, resolve };
+}
+
+/** A policy file that exists for the enclosing `describe` (or the whole file). */
+export function usePolicyFile(): { path: string } {
+  const policy = { path: '' };
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ai-access-'));
+    policy.path = join(dir, 'policy.md');
+    await writeFile(policy.path, '# Use AI well\n');
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  return policy;
+}
+
+/** A fresh LiteLLM stand-in and a fresh database for every test. */
+export function useStandInAndDatabase(
+  databases: TestDatabases,
+  databaseId: Parameters<TestDatabases['init']>[0],
+): { standIn: LiteLlmStandIn; knex: Knex } {
+  const env = {} as { standIn: LiteLlmStandIn; knex: Knex };
+  beforeEach(async () => {
+    env.standIn = await startLiteLlmStandIn({ masterKey: MASTER_KEY, port: 0 });
+    env.knex = await databases.init(databaseId);
+  });
+  afterEach(async () => {
+    await env.standIn.close();
+  });
+  return env;
 }

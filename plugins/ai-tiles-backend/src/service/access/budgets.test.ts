@@ -1,9 +1,4 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { LiteLlmStandIn, startLiteLlmStandIn } from '@internal/litellm-standin';
-import { Knex } from 'knex';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import request from 'supertest';
 import {
   ENC_NEW,
@@ -11,12 +6,13 @@ import {
   JANE,
   JOHN,
   LEE,
-  MASTER_KEY,
   SOLO,
   aiTilesConfig,
   asUser,
   chat,
   startAiTiles,
+  usePolicyFile,
+  useStandInAndDatabase,
 } from '../../__testUtils__/access';
 import { REENCRYPT_TASK_ID } from '../../plugin';
 
@@ -27,26 +23,8 @@ const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 describe.each(databases.eachSupportedId())(
   'Budgets and encryption keys on %s',
   databaseId => {
-    let dir: string;
-    let policyPath: string;
-    let standIn: LiteLlmStandIn;
-    let knex: Knex;
-
-    beforeAll(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'ai-access-budgets-'));
-      policyPath = join(dir, 'policy.md');
-      await writeFile(policyPath, '# Use AI well\n');
-    });
-    afterAll(async () => {
-      await rm(dir, { recursive: true, force: true });
-    });
-    beforeEach(async () => {
-      standIn = await startLiteLlmStandIn({ masterKey: MASTER_KEY, port: 0 });
-      knex = await databases.init(databaseId);
-    });
-    afterEach(async () => {
-      await standIn.close();
-    });
+    const policy = usePolicyFile();
+    const env = useStandInAndDatabase(databases, databaseId);
 
     const accept = (server: any, userRef: string) =>
       request(server)
@@ -60,7 +38,7 @@ describe.each(databases.eachSupportedId())(
           .set('Authorization', asUser(userRef))
       ).body.key as string;
     const litellmBudget = (userRef: string) =>
-      standIn.users().find(u => u.user_id === userRef)?.max_budget;
+      env.standIn.users().find(u => u.user_id === userRef)?.max_budget;
 
     // company(10) ← engineering(100) ← platform ← sre;  company ← legal(50)
     const budgets = {
@@ -76,8 +54,12 @@ describe.each(databases.eachSupportedId())(
 
     it('resolves default, direct group, nearest ancestor group and user overrides', async () => {
       const { server, backend } = await startAiTiles({
-        knex,
-        config: aiTilesConfig({ baseUrl: standIn.url, policyPath, budgets }),
+        knex: env.knex,
+        config: aiTilesConfig({
+          baseUrl: env.standIn.url,
+          policyPath: policy.path,
+          budgets,
+        }),
       });
       const expected: Array<[string, number]> = [
         [JANE, 50], // legal, direct member
@@ -96,10 +78,10 @@ describe.each(databases.eachSupportedId())(
       // A user override wins over every group, and a changed config reaches
       // employees who already have a key on their next visit.
       const changed = await startAiTiles({
-        knex,
+        knex: env.knex,
         config: aiTilesConfig({
-          baseUrl: standIn.url,
-          policyPath,
+          baseUrl: env.standIn.url,
+          policyPath: policy.path,
           budgets: {
             ...budgets,
             default: 25,
@@ -119,18 +101,21 @@ describe.each(databases.eachSupportedId())(
         expect(litellmBudget(userRef)).toBe(budget);
       }
       // Still one key each.
-      expect(standIn.keys()).toHaveLength(4);
+      expect(env.standIn.keys()).toHaveLength(4);
     });
 
     it('shows spend and a forecast from LiteLLM', async () => {
       const { server } = await startAiTiles({
-        knex,
-        config: aiTilesConfig({ baseUrl: standIn.url, policyPath }),
+        knex: env.knex,
+        config: aiTilesConfig({
+          baseUrl: env.standIn.url,
+          policyPath: policy.path,
+        }),
         plugin: { userCacheTtlMs: 1 },
       });
       await accept(server, JANE);
       const key = await reveal(server, JANE);
-      expect(await chat(standIn.url, key)).toBe(200);
+      expect(await chat(env.standIn.url, key)).toBe(200);
       await new Promise(r => setTimeout(r, 5));
       const res = await request(server)
         .get('/api/ai-tiles/me/access')
@@ -143,10 +128,10 @@ describe.each(databases.eachSupportedId())(
 
     it('rotates encryption keys without downtime: old rows decrypt, the task re-encrypts', async () => {
       const v1 = await startAiTiles({
-        knex,
+        knex: env.knex,
         config: aiTilesConfig({
-          baseUrl: standIn.url,
-          policyPath,
+          baseUrl: env.standIn.url,
+          policyPath: policy.path,
           keys: [ENC_OLD],
         }),
       });
@@ -158,10 +143,10 @@ describe.each(databases.eachSupportedId())(
 
       // Deploy with the new key first: old rows still decrypt, new rows use the new key.
       const v2 = await startAiTiles({
-        knex,
+        knex: env.knex,
         config: aiTilesConfig({
-          baseUrl: standIn.url,
-          policyPath,
+          baseUrl: env.standIn.url,
+          policyPath: policy.path,
           keys: [ENC_NEW, ENC_OLD],
         }),
       });
@@ -170,7 +155,9 @@ describe.each(databases.eachSupportedId())(
       const ids = async () =>
         Object.fromEntries(
           (
-            await knex('ai_user_keys').select('user_ref', 'encryption_key_id')
+            await env
+              .knex('ai_user_keys')
+              .select('user_ref', 'encryption_key_id')
           ).map(r => [r.user_ref, r.encryption_key_id]),
         );
       expect(await ids()).toEqual({
@@ -189,16 +176,16 @@ describe.each(databases.eachSupportedId())(
 
       // The old key can go: everything still decrypts, keys unchanged at LiteLLM.
       const v3 = await startAiTiles({
-        knex,
+        knex: env.knex,
         config: aiTilesConfig({
-          baseUrl: standIn.url,
-          policyPath,
+          baseUrl: env.standIn.url,
+          policyPath: policy.path,
           keys: [ENC_NEW],
         }),
       });
       expect(await reveal(v3.server, JANE)).toBe(janeKey);
       expect(await reveal(v3.server, JOHN)).toBe(johnKey);
-      expect(await chat(standIn.url, johnKey)).toBe(200);
+      expect(await chat(env.standIn.url, johnKey)).toBe(200);
     });
   },
 );

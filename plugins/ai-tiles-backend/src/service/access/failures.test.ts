@@ -1,10 +1,5 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { LiteLlmStandIn, startLiteLlmStandIn } from '@internal/litellm-standin';
-import { Knex } from 'knex';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import request from 'supertest';
 import {
   ENC_OLD,
@@ -14,6 +9,8 @@ import {
   asUser,
   chat,
   startAiTiles,
+  usePolicyFile,
+  useStandInAndDatabase,
 } from '../../__testUtils__/access';
 
 jest.setTimeout(60_000);
@@ -32,16 +29,7 @@ async function closedPort(): Promise<number> {
   });
 }
 
-let dir: string;
-let policyPath: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'ai-access-failures-'));
-  policyPath = join(dir, 'policy.md');
-  await writeFile(policyPath, '# Use AI well\n');
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const policy = usePolicyFile();
 
 const getAccess = (server: any, userRef = JANE) =>
   request(server)
@@ -56,25 +44,20 @@ const acceptPolicy = (server: any, userRef = JANE) =>
 describe.each(databases.eachSupportedId())(
   'AI access when LiteLLM misbehaves, on %s',
   databaseId => {
-    let standIn: LiteLlmStandIn;
-    let knex: Knex;
+    const env = useStandInAndDatabase(databases, databaseId);
 
-    beforeEach(async () => {
-      standIn = await startLiteLlmStandIn({ masterKey: MASTER_KEY, port: 0 });
-      knex = await databases.init(databaseId);
-    });
-    afterEach(async () => {
-      await standIn.close();
-    });
-
-    const rows = () => knex('ai_user_keys').select();
+    const rows = () => env.knex('ai_user_keys').select();
     const config = (extra: Partial<Parameters<typeof aiTilesConfig>[0]> = {}) =>
-      aiTilesConfig({ baseUrl: standIn.url, policyPath, ...extra });
+      aiTilesConfig({
+        baseUrl: env.standIn.url,
+        policyPath: policy.path,
+        ...extra,
+      });
 
     it('answers 503 with a clear message when LiteLLM is down, and writes nothing', async () => {
       const port = await closedPort();
       const { server, auditor } = await startAiTiles({
-        knex,
+        knex: env.knex,
         config: config({ baseUrl: `http://127.0.0.1:${port}` }),
       });
       const res = await acceptPolicy(server);
@@ -86,7 +69,7 @@ describe.each(databases.eachSupportedId())(
       });
       expect(await rows()).toHaveLength(0);
       // The acceptance itself is kept: the next visit provisions.
-      expect(await knex('ai_policy_acceptances').select()).toHaveLength(1);
+      expect(await env.knex('ai_policy_acceptances').select()).toHaveLength(1);
       expect(
         auditor.events.find(e => e.eventId === 'ai-key-provision'),
       ).toMatchObject({ outcome: 'fail' });
@@ -100,10 +83,10 @@ describe.each(databases.eachSupportedId())(
 
     it('answers 503 when LiteLLM is slower than the timeout, and leaves no half-written key', async () => {
       const { server } = await startAiTiles({
-        knex,
+        knex: env.knex,
         config: config({ timeoutMs: 1000 }),
       });
-      standIn.setFailureMode({ mode: 'hang' });
+      env.standIn.setFailureMode({ mode: 'hang' });
       const started = Date.now();
       const res = await acceptPolicy(server);
       expect(Date.now() - started).toBeLessThan(5000);
@@ -114,25 +97,28 @@ describe.each(databases.eachSupportedId())(
       expect(await rows()).toHaveLength(0);
 
       // Slow only when creating the key: the user exists, no key, no row.
-      standIn.setFailureMode({ mode: 'hang', routes: ['/key/generate'] });
+      env.standIn.setFailureMode({ mode: 'hang', routes: ['/key/generate'] });
       const slowKey = await getAccess(server);
       expect(slowKey.status).toBe(503);
       expect(slowKey.body.error.message).toMatch(
         /did not answer within 1 s \(POST \/key\/generate\)/,
       );
-      expect(standIn.users().map(u => u.user_id)).toEqual([JANE]);
-      expect(standIn.keys()).toHaveLength(0);
+      expect(env.standIn.users().map(u => u.user_id)).toEqual([JANE]);
+      expect(env.standIn.keys()).toHaveLength(0);
       expect(await rows()).toHaveLength(0);
 
-      standIn.setFailureMode(null);
+      env.standIn.setFailureMode(null);
       const ok = await getAccess(server);
       expect(ok.body.status).toBe('ready');
-      expect(standIn.keys()).toHaveLength(1);
+      expect(env.standIn.keys()).toHaveLength(1);
     });
 
     it('answers 502 for malformed or failed LiteLLM answers, never 401/403', async () => {
-      const { server } = await startAiTiles({ knex, config: config() });
-      standIn.setFailureMode({
+      const { server } = await startAiTiles({
+        knex: env.knex,
+        config: config(),
+      });
+      env.standIn.setFailureMode({
         mode: 'malformed-json',
         routes: ['/user/info'],
       });
@@ -143,7 +129,7 @@ describe.each(databases.eachSupportedId())(
       );
       expect(await rows()).toHaveLength(0);
 
-      standIn.setFailureMode({
+      env.standIn.setFailureMode({
         mode: 'error',
         status: 500,
         message: 'database is down',
@@ -155,12 +141,12 @@ describe.each(databases.eachSupportedId())(
         'LiteLLM answered 500 on POST /key/generate: database is down',
       );
       expect(await rows()).toHaveLength(0);
-      expect(standIn.keys()).toHaveLength(0);
-      standIn.setFailureMode(null);
+      expect(env.standIn.keys()).toHaveLength(0);
+      env.standIn.setFailureMode(null);
 
       // A wrong master key: LiteLLM's 401 must not look like an expired session.
       const wrong = await startAiTiles({
-        knex,
+        knex: env.knex,
         config: config({ masterKey: 'sk-wrong-master-key' }),
       });
       const denied = await getAccess(wrong.server);
@@ -173,7 +159,7 @@ describe.each(databases.eachSupportedId())(
 
     it('keeps the old key when a rotation fails before touching it, and repairs one that failed after', async () => {
       const { server } = await startAiTiles({
-        knex,
+        knex: env.knex,
         config: config({ timeoutMs: 1000, retries: 0 }),
       });
       await acceptPolicy(server);
@@ -184,21 +170,21 @@ describe.each(databases.eachSupportedId())(
       const oldKey = (await reveal()).body.key;
 
       // Fails before the old key is deleted: it keeps working.
-      standIn.setFailureMode({ mode: 'hang', routes: ['/user/info'] });
+      env.standIn.setFailureMode({ mode: 'hang', routes: ['/user/info'] });
       const early = await request(server)
         .post('/api/ai-tiles/me/key/rotate')
         .set('Authorization', asUser(JANE));
       expect(early.status).toBe(503);
-      standIn.setFailureMode(null);
+      env.standIn.setFailureMode(null);
       expect((await rows())[0]).toMatchObject({
         status: 'active',
         claim_id: null,
       });
       expect((await reveal()).body.key).toBe(oldKey);
-      expect(await chat(standIn.url, oldKey)).toBe(200);
+      expect(await chat(env.standIn.url, oldKey)).toBe(200);
 
       // Fails after the old key was deleted: the next request issues a new one.
-      standIn.setFailureMode({
+      env.standIn.setFailureMode({
         mode: 'error',
         status: 500,
         routes: ['/key/generate'],
@@ -207,8 +193,8 @@ describe.each(databases.eachSupportedId())(
         .post('/api/ai-tiles/me/key/rotate')
         .set('Authorization', asUser(JANE));
       expect(late.status).toBe(502);
-      standIn.setFailureMode(null);
-      expect(await chat(standIn.url, oldKey)).toBe(401);
+      env.standIn.setFailureMode(null);
+      expect(await chat(env.standIn.url, oldKey)).toBe(401);
       expect((await rows())[0]).toMatchObject({
         status: 'pending',
         claim_id: null,
@@ -218,17 +204,17 @@ describe.each(databases.eachSupportedId())(
       expect(repaired.body.status).toBe('ready');
       const newKey = (await reveal()).body.key;
       expect(newKey).not.toBe(oldKey);
-      expect(await chat(standIn.url, newKey)).toBe(200);
-      expect(standIn.keys()).toHaveLength(1);
+      expect(await chat(env.standIn.url, newKey)).toBe(200);
+      expect(env.standIn.keys()).toHaveLength(1);
     });
 
     it('handles LiteLLM releases that answer duplicates differently (409 / legacy 400 and silent 200)', async () => {
       for (const legacy of [false, true]) {
-        standIn.reset();
-        standIn.configure({ legacyDuplicateUsers: legacy });
+        env.standIn.reset();
+        env.standIn.configure({ legacyDuplicateUsers: legacy });
         const db = await databases.init(databaseId);
         // Someone created a LiteLLM user with Jane's e-mail outside the portal.
-        await fetch(`${standIn.url}/user/new`, {
+        await fetch(`${env.standIn.url}/user/new`, {
           method: 'POST',
           headers: {
             'x-litellm-api-key': MASTER_KEY,
@@ -247,9 +233,11 @@ describe.each(databases.eachSupportedId())(
         const res = await acceptPolicy(server);
         expect(res.status).toBe(200);
         expect(res.body.status).toBe('ready');
-        const jane = standIn.users().find(u => u.user_id === JANE);
+        const jane = env.standIn.users().find(u => u.user_id === JANE);
         expect(jane).toMatchObject({ max_budget: 20, user_email: null });
-        expect(standIn.keys().filter(k => k.user_id === JANE)).toHaveLength(1);
+        expect(env.standIn.keys().filter(k => k.user_id === JANE)).toHaveLength(
+          1,
+        );
         await backend.stop();
       }
     });
@@ -259,7 +247,7 @@ describe.each(databases.eachSupportedId())(
 describe('AI access configuration', () => {
   it('reports not-configured with the missing keys when nothing is configured', async () => {
     const { server } = await startAiTiles({
-      config: aiTilesConfig({ policyPath }),
+      config: aiTilesConfig({ policyPath: policy.path }),
     });
     const res = await getAccess(server);
     expect(res.status).toBe(200);
@@ -302,7 +290,7 @@ describe('AI access configuration', () => {
       config: aiTilesConfig({
         baseUrl: 'http://127.0.0.1:9',
         masterKey: '',
-        policyPath,
+        policyPath: policy.path,
       }),
     });
     const res = await getAccess(server);
@@ -317,7 +305,7 @@ describe('AI access configuration', () => {
       startAiTiles({
         config: aiTilesConfig({
           baseUrl: 'http://127.0.0.1:9',
-          policyPath,
+          policyPath: policy.path,
           budgets: {
             default: 20,
             ceiling: 500,
@@ -335,7 +323,7 @@ describe('AI access configuration', () => {
       startAiTiles({
         config: aiTilesConfig({
           baseUrl: 'http://127.0.0.1:9',
-          policyPath,
+          policyPath: policy.path,
           budgets: { default: -1 },
         }),
       }),
@@ -343,14 +331,17 @@ describe('AI access configuration', () => {
   });
 
   it('refuses to start with LiteLLM configured but no encryption key', async () => {
-    const config = aiTilesConfig({ baseUrl: 'http://127.0.0.1:9', policyPath });
+    const config = aiTilesConfig({
+      baseUrl: 'http://127.0.0.1:9',
+      policyPath: policy.path,
+    });
     delete (config.aiTiles as any).encryption;
     await expect(startAiTiles({ config })).rejects.toThrow(
       /aiTiles\.encryption\.keys is required when aiTiles\.litellm is configured/,
     );
     const weak = aiTilesConfig({
       baseUrl: 'http://127.0.0.1:9',
-      policyPath,
+      policyPath: policy.path,
       keys: [{ id: 'k', secret: 'too-short' }],
     });
     await expect(startAiTiles({ config: weak })).rejects.toThrow(
@@ -361,7 +352,7 @@ describe('AI access configuration', () => {
   it('refuses to start with LiteLLM configured but no acceptable-use policy', async () => {
     const config = aiTilesConfig({
       baseUrl: 'http://127.0.0.1:9',
-      policyPath,
+      policyPath: policy.path,
       keys: [ENC_OLD],
     });
     delete (config.aiTiles as any).policy;

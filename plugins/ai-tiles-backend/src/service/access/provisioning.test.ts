@@ -1,10 +1,5 @@
 import { TestDatabases, mockCredentials } from '@backstage/backend-test-utils';
-import { LiteLlmStandIn, startLiteLlmStandIn } from '@internal/litellm-standin';
-import { Knex } from 'knex';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import request from 'supertest';
 import {
   JANE,
@@ -15,6 +10,8 @@ import {
   chat,
   deferred,
   startAiTiles,
+  usePolicyFile,
+  useStandInAndDatabase,
 } from '../../__testUtils__/access';
 
 jest.setTimeout(60_000);
@@ -27,33 +24,19 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const ALIAS = 'ai-portal/user/default/jane.doe';
 
 describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
-  let dir: string;
-  let policyPath: string;
-  let standIn: LiteLlmStandIn;
-  let knex: Knex;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ai-access-'));
-    policyPath = join(dir, 'policy.md');
-    await writeFile(policyPath, '# Use AI well\n');
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-  beforeEach(async () => {
-    standIn = await startLiteLlmStandIn({ masterKey: MASTER_KEY, port: 0 });
-    knex = await databases.init(databaseId);
-  });
-  afterEach(async () => {
-    await standIn.close();
-  });
+  const policy = usePolicyFile();
+  const env = useStandInAndDatabase(databases, databaseId);
 
   const config = (extra: Partial<Parameters<typeof aiTilesConfig>[0]> = {}) =>
-    aiTilesConfig({ baseUrl: standIn.url, policyPath, ...extra });
+    aiTilesConfig({
+      baseUrl: env.standIn.url,
+      policyPath: policy.path,
+      ...extra,
+    });
 
-  const rows = () => knex('ai_user_keys').select();
+  const rows = () => env.knex('ai_user_keys').select();
   const keysOf = (userRef: string) =>
-    standIn.keys().filter(k => k.user_id === userRef);
+    env.standIn.keys().filter(k => k.user_id === userRef);
 
   const accept = (server: any, userRef = JANE, version = '2026-11') =>
     request(server)
@@ -62,7 +45,10 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
       .send({ version });
 
   it('provisions on first use: LiteLLM user and key, encrypted in the vault', async () => {
-    const { server, auditor } = await startAiTiles({ knex, config: config() });
+    const { server, auditor } = await startAiTiles({
+      knex: env.knex,
+      config: config(),
+    });
 
     const res = await accept(server);
     expect(res.status).toBe(200);
@@ -92,7 +78,7 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
     expect(res.body.key.masked).toMatch(/^sk-\.\.\.[\w-]{4}$/);
 
     // LiteLLM: one internal user with the budget, one key with our alias.
-    const users = standIn.users().filter(u => u.user_id === JANE);
+    const users = env.standIn.users().filter(u => u.user_id === JANE);
     expect(users).toHaveLength(1);
     expect(users[0]).toMatchObject({
       user_email: 'jane.doe@example.com',
@@ -133,7 +119,7 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
     expect(stored[0].encrypted_key).not.toContain(rawKey.slice(3));
 
     // The key works at LiteLLM.
-    expect(await chat(standIn.url, rawKey)).toBe(200);
+    expect(await chat(env.standIn.url, rawKey)).toBe(200);
 
     // GET again: same key, nothing new at LiteLLM.
     const again = await request(server)
@@ -159,7 +145,7 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
   });
 
   it('gates keys behind the current policy version and asks again for a new one', async () => {
-    const first = await startAiTiles({ knex, config: config() });
+    const first = await startAiTiles({ knex: env.knex, config: config() });
     const server = first.server;
 
     const before = await request(server)
@@ -190,8 +176,8 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
       );
     }
     // Nothing was issued: no LiteLLM user, no key, no row.
-    expect(standIn.users()).toHaveLength(0);
-    expect(standIn.keys()).toHaveLength(0);
+    expect(env.standIn.users()).toHaveLength(0);
+    expect(env.standIn.keys()).toHaveLength(0);
     expect(await rows()).toHaveLength(0);
 
     const wrong = await accept(server, JANE, '2026-10');
@@ -205,7 +191,7 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
       .send({ version: 7 });
     expect(invalid.status).toBe(400);
     expect(invalid.body.error.name).toBe('InputError');
-    expect(await knex('ai_policy_acceptances').select()).toHaveLength(0);
+    expect(await env.knex('ai_policy_acceptances').select()).toHaveLength(0);
 
     const ok = await accept(server);
     expect(ok.status).toBe(200);
@@ -215,7 +201,7 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
 
     // A new policy version: asked again, key hidden, not revealed.
     const second = await startAiTiles({
-      knex,
+      knex: env.knex,
       config: config({ policyVersion: '2027-01' }),
     });
     const asked = await request(second.server)
@@ -247,11 +233,11 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
   });
 
   it('50 parallel first requests across two replicas: one LiteLLM user, one key, one row', async () => {
-    const a = await startAiTiles({ knex, config: config() });
-    const b = await startAiTiles({ knex, config: config() });
+    const a = await startAiTiles({ knex: env.knex, config: config() });
+    const b = await startAiTiles({ knex: env.knex, config: config() });
     // Record the acceptance without provisioning (a version mismatch cannot
     // provision), so that the 50 requests are the first ones to need the key.
-    await knex('ai_policy_acceptances').insert({
+    await env.knex('ai_policy_acceptances').insert({
       user_ref: JANE,
       version: '2026-11',
       accepted_at: new Date(),
@@ -267,7 +253,7 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
     expect(responses.map(r => r.status)).toEqual(Array(50).fill(200));
     expect(new Set(responses.map(r => r.body.key.masked)).size).toBe(1);
 
-    expect(standIn.users().filter(u => u.user_id === JANE)).toHaveLength(1);
+    expect(env.standIn.users().filter(u => u.user_id === JANE)).toHaveLength(1);
     expect(keysOf(JANE)).toHaveLength(1);
     const stored = await rows();
     expect(stored).toHaveLength(1);
@@ -284,7 +270,7 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
     // Replica A "crashes": the hook never returns, so the key it created is
     // never stored and its claim is never released.
     const a = await startAiTiles({
-      knex,
+      knex: env.knex,
       config: config(),
       plugin: {
         provisioning: {
@@ -297,7 +283,7 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
         },
       },
     });
-    await knex('ai_policy_acceptances').insert({
+    await env.knex('ai_policy_acceptances').insert({
       user_ref: JANE,
       version: '2026-11',
       accepted_at: new Date(),
@@ -307,12 +293,12 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
       .set('Authorization', asUser(JANE))
       .then(r => r);
     const orphanHash = await keyCreated.promise;
-    expect(standIn.findKey(orphanHash)).toBeDefined();
+    expect(env.standIn.findKey(orphanHash)).toBeDefined();
     expect(await rows()).toMatchObject([{ status: 'pending', key_hash: null }]);
 
     // Replica B, while A's claim is fresh: waits, then gives up with 503.
     const b = await startAiTiles({
-      knex,
+      knex: env.knex,
       config: config(),
       plugin: {
         provisioning: { staleClaimMs: 1500, waitTimeoutMs: 300 },
@@ -335,7 +321,7 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
     const keys = keysOf(JANE);
     expect(keys).toHaveLength(1);
     expect(keys[0].token).not.toBe(orphanHash);
-    expect(standIn.findKey(orphanHash)).toBeUndefined();
+    expect(env.standIn.findKey(orphanHash)).toBeUndefined();
     const stored = await rows();
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({
@@ -346,7 +332,7 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
     const reveal = await request(b.server)
       .post('/api/ai-tiles/me/key/reveal')
       .set('Authorization', asUser(JANE));
-    expect(await chat(standIn.url, reveal.body.key)).toBe(200);
+    expect(await chat(env.standIn.url, reveal.body.key)).toBe(200);
 
     // A wakes up: its write is refused (claim lost), its key is not kept,
     // and it answers with the repaired key.
@@ -361,7 +347,7 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
   it('leaves nothing half-written when storing fails after the key was created', async () => {
     let fail = true;
     const { server, auditor } = await startAiTiles({
-      knex,
+      knex: env.knex,
       config: config(),
       plugin: {
         provisioning: {
@@ -393,14 +379,17 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
   });
 
   it('rotation replaces the key: the old one fails at LiteLLM at once', async () => {
-    const { server, auditor } = await startAiTiles({ knex, config: config() });
+    const { server, auditor } = await startAiTiles({
+      knex: env.knex,
+      config: config(),
+    });
     const first = await accept(server);
     const oldKey = (
       await request(server)
         .post('/api/ai-tiles/me/key/reveal')
         .set('Authorization', asUser(JANE))
     ).body.key;
-    expect(await chat(standIn.url, oldKey)).toBe(200);
+    expect(await chat(env.standIn.url, oldKey)).toBe(200);
 
     const rotated = await request(server)
       .post('/api/ai-tiles/me/key/rotate')
@@ -417,8 +406,8 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
         .set('Authorization', asUser(JANE))
     ).body.key;
     expect(newKey).not.toBe(oldKey);
-    expect(await chat(standIn.url, oldKey)).toBe(401);
-    expect(await chat(standIn.url, newKey)).toBe(200);
+    expect(await chat(env.standIn.url, oldKey)).toBe(401);
+    expect(await chat(env.standIn.url, newKey)).toBe(200);
     expect(keysOf(JANE)).toHaveLength(1);
     expect(keysOf(JANE)[0].key_alias).toBe(ALIAS);
 
@@ -432,14 +421,14 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
 
   it('issues a new key when LiteLLM lost the stored one', async () => {
     const { server } = await startAiTiles({
-      knex,
+      knex: env.knex,
       config: config(),
       plugin: { userCacheTtlMs: 1 },
     });
     await accept(server);
     const hash = keysOf(JANE)[0].token;
     // An admin deletes the key in LiteLLM.
-    await fetch(`${standIn.url}/key/delete`, {
+    await fetch(`${env.standIn.url}/key/delete`, {
       method: 'POST',
       headers: {
         'x-litellm-api-key': MASTER_KEY,
@@ -458,7 +447,7 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
   });
 
   it("never reveals another employee's key", async () => {
-    const { server } = await startAiTiles({ knex, config: config() });
+    const { server } = await startAiTiles({ knex: env.knex, config: config() });
     await accept(server, JANE);
     const janeKey = (
       await request(server)
