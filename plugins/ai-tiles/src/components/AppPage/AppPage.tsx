@@ -43,6 +43,7 @@ import { humanizeOwner } from '../../lib/format';
 import { launchHrefOf } from '../../lib/tileViews';
 import { LifecycleBadge } from '../LifecycleBadge';
 import { TileIcon } from '../TileIcon';
+import { visuallyHidden } from '../../lib/styles';
 
 const useStyles = makeStyles(
   theme => ({
@@ -79,15 +80,7 @@ const useStyles = makeStyles(
       '& dd': { margin: 0, minWidth: 0, overflowWrap: 'anywhere' },
     },
     tags: { display: 'flex', flexWrap: 'wrap', gap: theme.spacing(0.5) },
-    srOnly: {
-      position: 'absolute',
-      width: 1,
-      height: 1,
-      overflow: 'hidden',
-      clip: 'rect(0 0 0 0)',
-      clipPath: 'inset(50%)',
-      whiteSpace: 'nowrap',
-    },
+    srOnly: visuallyHidden,
     links: {
       margin: 0,
       paddingLeft: theme.spacing(2.5),

@@ -31,6 +31,7 @@ import { PolicyBanner } from '../PolicyBanner';
 import { ShowMore } from '../ShowMore';
 import { CategoryChips, TileSearchField } from '../TileFilters';
 import { TileList } from '../TileList';
+import { visuallyHidden } from '../../lib/styles';
 
 /**
  * Tiles rendered at first and added per "show more" step. Bounding the grid
@@ -91,15 +92,7 @@ const useStyles = makeStyles(
       gap: theme.spacing(1),
       padding: theme.spacing(3, 0),
     },
-    srOnly: {
-      position: 'absolute',
-      width: 1,
-      height: 1,
-      overflow: 'hidden',
-      clip: 'rect(0 0 0 0)',
-      clipPath: 'inset(50%)',
-      whiteSpace: 'nowrap',
-    },
+    srOnly: visuallyHidden,
   }),
   { name: 'AiTilesPage' },
 );
