@@ -90,8 +90,12 @@ describe.each(databases.eachSupportedId())('KeyVault on %s', databaseId => {
       litellmUserId: JANE,
       rotated: false,
     };
-    expect(await v.activate(JANE, 'dead', key, now)).toBe(false);
-    expect(await v.activate(JANE, winner, key, now)).toBe(true);
+    expect(await v.activate(JANE, 'dead', key, now)).toBeUndefined();
+    expect(await v.activate(JANE, winner, key, now)).toMatchObject({
+      status: 'active',
+      keyHash: key.keyHash,
+      hasKey: true,
+    });
     const row = await v.get(JANE);
     expect(row).toMatchObject({
       status: 'active',

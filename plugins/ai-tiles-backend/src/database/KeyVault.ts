@@ -100,7 +100,7 @@ export class KeyVault {
     claimId: string,
     now: Date,
   ): Promise<boolean> {
-    await this.knex(TABLE)
+    const inserted = await this.knex(TABLE)
       .insert({
         user_ref: userRef,
         litellm_user_id: fields.litellmUserId,
@@ -112,12 +112,10 @@ export class KeyVault {
         updated_at: now,
       })
       .onConflict('user_ref')
-      .ignore();
-    const row = await this.knex<KeyRow>(TABLE)
-      .where({ user_ref: userRef })
-      .select('claim_id')
-      .first();
-    return row?.claim_id === claimId;
+      .ignore()
+      // Postgres and SQLite return a row only when it was inserted.
+      .returning('user_ref');
+    return inserted.length === 1;
   }
 
   /**
@@ -165,7 +163,7 @@ export class KeyVault {
 
   /**
    * Stores a freshly created key and makes the row active, only if the claim
-   * is still ours. False: someone took over; the caller deletes its key.
+   * is still ours. Undefined: someone took over; the caller deletes its key.
    */
   async activate(
     userRef: string,
@@ -177,9 +175,9 @@ export class KeyVault {
       rotated: boolean;
     },
     now: Date,
-  ): Promise<boolean> {
+  ): Promise<ActiveKeyRecord | undefined> {
     const encrypted = this.encryption.encrypt(key.rawKey, userRef);
-    const updated = await this.knex(TABLE)
+    const [row] = await this.knex<KeyRow>(TABLE)
       .where({ user_ref: userRef, claim_id: claimId, status: 'pending' })
       .update({
         status: 'active',
@@ -192,8 +190,9 @@ export class KeyVault {
         claimed_at: null,
         updated_at: now,
         ...(key.rotated ? { rotated_at: now } : {}),
-      });
-    return updated === 1;
+      })
+      .returning('*');
+    return row ? (toRecord(row) as ActiveKeyRecord) : undefined;
   }
 
   /** After a failed first provisioning: removes our pending row. */

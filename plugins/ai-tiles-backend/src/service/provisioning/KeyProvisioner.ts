@@ -131,10 +131,11 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
  * pending row: the primary key admits one winner; the others poll until the
  * row is active). Every later write is conditional on the claim id.
  *
- * Crash repair: a pending claim older than `staleClaimMs` is taken over. The
- * new owner deletes every LiteLLM key with the employee's deterministic alias
- * before generating a new one, so a key created just before a crash (and
- * never stored) cannot survive as an orphan or a second live key.
+ * Crash repair: a pending claim older than `staleClaimMs` is taken over.
+ * Keys carry the employee's deterministic alias and LiteLLM keeps aliases
+ * unique, so a key created just before a crash (and never stored) blocks the
+ * next generation; it is then deleted by alias before the new key is made,
+ * and cannot survive as an orphan or a second live key.
  */
 export class KeyProvisioner {
   private readonly inFlight = new Map<string, Promise<ActiveKeyRecord>>();
@@ -152,7 +153,7 @@ export class KeyProvisioner {
     const existing = await this.options.vault.get(userRef);
     if (isActive(existing)) return existing;
     return this.singleFlight(`ensure:${userRef}`, () =>
-      this.acquire(userRef, ctx, undefined),
+      this.acquire(userRef, ctx, undefined, { row: existing }),
     );
   }
 
@@ -173,10 +174,12 @@ export class KeyProvisioner {
         // is a brand-new key anyway.
         return this.ensureKey(userRef, ctx);
       }
-      return this.acquire(userRef, ctx, {
-        reason,
-        seenKeyHash: existing.keyHash,
-      });
+      return this.acquire(
+        userRef,
+        ctx,
+        { reason, seenKeyHash: existing.keyHash },
+        { row: existing },
+      );
     });
   }
 
@@ -196,6 +199,8 @@ export class KeyProvisioner {
     userRef: string,
     ctx: ProvisionContext,
     replace: { reason: 'rotate' | 'repair'; seenKeyHash: string } | undefined,
+    /** The row as the caller just read it (saves the first read). */
+    seen?: { row: KeyRecord | undefined },
   ): Promise<ActiveKeyRecord> {
     const { vault } = this.options;
     const waitTimeoutMs = this.options.waitTimeoutMs ?? 30_000;
@@ -203,8 +208,10 @@ export class KeyProvisioner {
     const deadline = Date.now() + waitTimeoutMs;
     const keyAlias = keyAliasFor(userRef);
 
+    let known = seen;
     for (;;) {
-      const row = await vault.get(userRef);
+      const row = known ? known.row : await vault.get(userRef);
+      known = undefined;
       const claimId = randomUUID();
       const now = this.now();
       let claim: Claim | undefined;
@@ -315,18 +322,17 @@ export class KeyProvisioner {
     try {
       const client = this.options.client();
       const profile = await this.options.profile(userRef);
-      const info = await this.ensureUser(client, profile);
+      const litellmUserId = await this.ensureUser(client, profile);
 
       // From here on the stored key (if any) may stop working.
       destructive = true;
-      // Repair: a key with our alias that is not the stored one comes from a
-      // crash between key creation and the vault write. Delete it (and the
-      // previous key, also by hash in case its alias was edited).
-      await client.deleteKeys({ key_aliases: [keyAlias] });
       if (claim.previousKeyHash) {
         await client.deleteKeys({ keys: [claim.previousKeyHash] });
       }
-      created = await this.generate(client, userRef, keyAlias, info.userId);
+      // A key left with our alias by a crash between key creation and the
+      // vault write makes this fail as a duplicate alias; `generate` then
+      // deletes it and tries again.
+      created = await this.generate(client, keyAlias, userRef, litellmUserId);
       await hooks?.afterKeyCreated?.({
         userRef,
         keyAlias,
@@ -339,7 +345,7 @@ export class KeyProvisioner {
         {
           rawKey: created.key,
           keyHash: created.tokenHash,
-          litellmUserId: info.userId,
+          litellmUserId,
           rotated: claim.hadKey,
         },
         this.now(),
@@ -357,12 +363,8 @@ export class KeyProvisioner {
         return LOST_CLAIM;
       }
       await this.options.onKeyChanged?.(userRef);
-      await audit.success({
-        meta: { keyAlias, litellmUserId: info.userId },
-      });
-      const record = await vault.get(userRef);
-      if (!isActive(record)) return LOST_CLAIM; // replaced again meanwhile
-      return record;
+      await audit.success({ meta: { keyAlias, litellmUserId } });
+      return stored;
     } catch (error) {
       if (created) {
         await this.deleteQuietly(this.options.client(), created.tokenHash);
@@ -392,15 +394,16 @@ export class KeyProvisioner {
   }
 
   /**
-   * Makes sure LiteLLM has the internal user with the wanted budget:
-   * `/user/info`, else `/user/new` (no auto-created key). "Already exists"
-   * (409, or 400 on older releases) and the silent 200 of older releases are
-   * all settled by reading the user again.
+   * Makes sure LiteLLM has the internal user with the wanted budget and
+   * returns its id: `/user/info`, else `/user/new` (no auto-created key).
+   * Whatever `/user/new` answers, the user is read again: "already exists"
+   * (409, or 400 on older releases) may be about the e-mail, and older
+   * releases answer 200 for an existing id and keep its old budget.
    */
   private async ensureUser(
     client: LiteLlmClient,
     profile: EmployeeProfile,
-  ): Promise<LiteLlmUserInfo> {
+  ): Promise<string> {
     const userId = profile.entityRef;
     const want = profile.budget;
     let info = await client.getUserInfo(userId);
@@ -432,10 +435,8 @@ export class KeyProvisioner {
         );
       }
     }
-    if (await reconcileBudget(client, info, want)) {
-      info = (await client.getUserInfo(userId)) ?? info;
-    }
-    return info;
+    await reconcileBudget(client, info, want);
+    return info.userId;
   }
 
   private async createUser(
@@ -451,8 +452,8 @@ export class KeyProvisioner {
 
   private async generate(
     client: LiteLlmClient,
-    userRef: string,
     keyAlias: string,
+    userRef: string,
     litellmUserId: string,
   ): Promise<LiteLlmGeneratedKey> {
     const body = {
@@ -464,8 +465,9 @@ export class KeyProvisioner {
     try {
       return await client.generateKey(body);
     } catch (error) {
-      // A key with our alias appeared since we deleted: a takeover race.
-      // Delete and try once more; conditional writes settle the rest.
+      // LiteLLM keeps key aliases unique: an orphan from a crashed run (or
+      // a takeover race) holds ours. Delete it and try once more;
+      // conditional writes settle the rest.
       if (!(error instanceof LiteLlmAlreadyExistsError)) throw error;
       await client.deleteKeys({ key_aliases: [keyAlias] });
       return await client.generateKey(body);
