@@ -56,8 +56,13 @@ standin_settings:
       'gpt-4o-mini',
       'claude-haiku',
       'text-embedding-3-small',
+      'dall-e-3',
+      'whisper-1',
+      'tts-1',
     ]);
+    expect(options.models?.[3].model_info?.output_cost_per_image).toBe(0.04);
     expect(options.budgetExceededStatus).toBe(429);
+    expect(options.mockStreamChunks).toBe(0);
   });
 
   it('rejects an invalid config', () => {
@@ -94,11 +99,13 @@ standin_settings:
       LITELLM_MASTER_KEY: 'sk-x',
       LITELLM_STANDIN_CONFIG: file,
       LITELLM_STANDIN_LATENCY_MS: '7',
+      LITELLM_STANDIN_MOCK_STREAM_CHUNKS: '25',
     });
     expect(options).toMatchObject({
       port: 4000,
       budgetExceededStatus: 400,
       latencyMs: 7,
+      mockStreamChunks: 25,
       budgetResetIntervalMs: 600_000,
     });
   });

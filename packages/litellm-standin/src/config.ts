@@ -23,6 +23,9 @@ const modelSchema = z
         mode: z.string().optional(),
         input_cost_per_token: z.number().min(0).optional(),
         output_cost_per_token: z.number().min(0).optional(),
+        output_cost_per_image: z.number().min(0).optional(),
+        input_cost_per_second: z.number().min(0).optional(),
+        input_cost_per_character: z.number().min(0).optional(),
         access_groups: z.array(z.string()).optional(),
       })
       .passthrough()
@@ -65,6 +68,7 @@ const configSchema = z
         licensed: z.boolean().optional(),
         latency_ms: z.number().min(0).optional(),
         stream_chunk_delay_ms: z.number().min(0).optional(),
+        mock_stream_chunks: z.number().int().min(0).max(100_000).optional(),
         budget_reset_interval_ms: z.number().min(0).optional(),
       })
       .strict()
@@ -112,6 +116,8 @@ export function parseStandInConfig(
   if (s.latency_ms !== undefined) out.latencyMs = s.latency_ms;
   if (s.stream_chunk_delay_ms !== undefined)
     out.streamChunkDelayMs = s.stream_chunk_delay_ms;
+  if (s.mock_stream_chunks !== undefined)
+    out.mockStreamChunks = s.mock_stream_chunks;
   if (s.budget_reset_interval_ms !== undefined)
     out.budgetResetIntervalMs = s.budget_reset_interval_ms;
   return out;
@@ -192,6 +198,13 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): LiteLlmStandInOptions {
         env.LITELLM_STANDIN_STREAM_CHUNK_DELAY_MS,
       ),
       fromFile.streamChunkDelayMs,
+    ),
+    mockStreamChunks: pick(
+      envNumber(
+        'LITELLM_STANDIN_MOCK_STREAM_CHUNKS',
+        env.LITELLM_STANDIN_MOCK_STREAM_CHUNKS,
+      ),
+      fromFile.mockStreamChunks,
     ),
     // LiteLLM runs its reset job about every 10 minutes.
     budgetResetIntervalMs:

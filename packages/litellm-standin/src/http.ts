@@ -14,6 +14,7 @@ export interface ResolvedOptions {
   licensed: boolean;
   latencyMs: number;
   streamChunkDelayMs: number;
+  mockStreamChunks: number;
   userHeaderName?: string;
   userHeaderMappings: UserHeaderMapping[];
   alwaysIncludeStreamUsage: boolean;
@@ -109,6 +110,11 @@ export interface RouteDef {
   path: string;
   access: RouteAccess;
   errors?: ErrorStyle;
+  /**
+   * `json` (default): the server reads and parses the whole body before auth. `stream`: the body
+   * is left unread for the handler (multipart uploads), and `ctx.body` is undefined.
+   */
+  body?: 'json' | 'stream';
   handler: Handler;
 }
 

@@ -23,7 +23,9 @@ export type {
   CustomerRow,
   KeyRow,
   SpendLogRow,
+  StreamCounters,
   TeamRow,
+  UploadRecord,
   UserRole,
   UserRow,
 } from './state';

@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ProxyError, pyFloat } from './errors';
 import type { Principal, StandInApp } from './http';
-import type { StandInModel } from './options';
 import type { CustomerRow } from './state';
 
 /**
@@ -158,14 +157,6 @@ export function checkEndUserBudget(
       )}, Budget=${pyFloat(budget)}`,
     );
   }
-}
-
-export function isFreeModel(model: StandInModel): boolean {
-  const info = model.model_info ?? {};
-  return (
-    (info.input_cost_per_token ?? 0) === 0 &&
-    (info.output_cost_per_token ?? 0) === 0
-  );
 }
 
 interface LimitScope {

@@ -119,6 +119,54 @@ export function unknownModel(route: string, model: unknown): ProxyError {
   );
 }
 
+/** Price columns of `model_info` the stand-in bills with (USD per token, image, second, character). */
+export const PRICE_FIELDS = [
+  'input_cost_per_token',
+  'output_cost_per_token',
+  'output_cost_per_image',
+  'input_cost_per_second',
+  'input_cost_per_character',
+] as const;
+
+/** The model's prices for SpendLogs `model_map_information`: token prices always, others if set. */
+export function pricesOf(model: StandInModel): Record<string, number> {
+  const info = model.model_info ?? {};
+  const out: Record<string, number> = {
+    input_cost_per_token: info.input_cost_per_token ?? 0,
+    output_cost_per_token: info.output_cost_per_token ?? 0,
+  };
+  for (const field of PRICE_FIELDS) {
+    const value = info[field];
+    if (typeof value === 'number') out[field] = value;
+  }
+  return out;
+}
+
+/** A model whose every price is 0 (or unset) is free: LiteLLM then skips key/user/team budgets. */
+export function isFreeModel(model: StandInModel): boolean {
+  return Object.values(pricesOf(model)).every(price => price === 0);
+}
+
+/**
+ * The image and audio routes need a model of the matching `model_info.mode` (a model without a
+ * mode is accepted). LiteLLM would forward the call and the provider would refuse it with a 400.
+ */
+export function checkModelMode(
+  model: StandInModel,
+  mode: string,
+  route: string,
+): void {
+  const actual = model.model_info?.mode;
+  if (actual !== undefined && actual !== mode) {
+    throw new ProxyError(
+      400,
+      `litellm.BadRequestError: model=${model.model_name} has mode '${actual}' and cannot be used on ${route} (needs mode '${mode}')`,
+      'invalid_request_error',
+      'model',
+    );
+  }
+}
+
 export function costOf(
   model: StandInModel,
   promptTokens: number,

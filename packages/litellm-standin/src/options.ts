@@ -12,10 +12,26 @@ export interface StandInModel {
   };
   model_info?: {
     id?: string;
-    /** `chat` (default) or `embedding`. */
-    mode?: 'chat' | 'embedding' | string;
+    /**
+     * `chat` (default), `completion`, `embedding`, `image_generation`, `audio_transcription` or
+     * `audio_speech`. The image and audio routes refuse a model whose mode is set to another value.
+     */
+    mode?:
+      | 'chat'
+      | 'completion'
+      | 'embedding'
+      | 'image_generation'
+      | 'audio_transcription'
+      | 'audio_speech'
+      | string;
     input_cost_per_token?: number;
     output_cost_per_token?: number;
+    /** `/images/generations`: cost = n × this. */
+    output_cost_per_image?: number;
+    /** `/audio/transcriptions`: cost = seconds × this, with 16,000 uploaded bytes = 1 s. */
+    input_cost_per_second?: number;
+    /** `/audio/speech`: cost = input characters × this. */
+    input_cost_per_character?: number;
     max_tokens?: number;
     max_input_tokens?: number;
     max_output_tokens?: number;
@@ -96,6 +112,11 @@ export interface LiteLlmStandInOptions {
   latencyMs?: number;
   /** Delay between SSE chunks (ms). Default 0. */
   streamChunkDelayMs?: number;
+  /**
+   * Chat and text completions reply `chunk-1 chunk-2 … chunk-N` (N SSE content chunks when
+   * streamed) unless the request sends `mock_response` or `mock_stream_chunks`. Default 0 = off.
+   */
+  mockStreamChunks?: number;
   /** `general_settings.user_header_name` (deprecated end-user header). */
   userHeaderName?: string;
   /** `general_settings.user_header_mappings`; the `customer` mapping names the end-user header. */
@@ -118,7 +139,7 @@ export interface LiteLlmStandInOptions {
 
 export const DEFAULT_VERSION = '1.96.2';
 
-/** Small default model list with OpenAI list prices (USD per token). */
+/** Small default model list with OpenAI list prices (USD per token, image, second or character). */
 export const DEFAULT_MODELS: StandInModel[] = [
   {
     model_name: 'gpt-4o-mini',
@@ -156,6 +177,33 @@ export const DEFAULT_MODELS: StandInModel[] = [
       output_cost_per_token: 0,
       max_tokens: 8191,
       max_input_tokens: 8191,
+    },
+  },
+  {
+    model_name: 'dall-e-3',
+    litellm_params: { model: 'openai/dall-e-3' },
+    model_info: {
+      id: 'standin-dall-e-3',
+      mode: 'image_generation',
+      output_cost_per_image: 0.04,
+    },
+  },
+  {
+    model_name: 'whisper-1',
+    litellm_params: { model: 'openai/whisper-1' },
+    model_info: {
+      id: 'standin-whisper-1',
+      mode: 'audio_transcription',
+      input_cost_per_second: 0.0001,
+    },
+  },
+  {
+    model_name: 'tts-1',
+    litellm_params: { model: 'openai/tts-1' },
+    model_info: {
+      id: 'standin-tts-1',
+      mode: 'audio_speech',
+      input_cost_per_character: 0.000015,
     },
   },
 ];

@@ -36,10 +36,12 @@ import {
   type FailureMode,
   type LiteLlmStandInOptions,
 } from './options';
+import { audioRoutes } from './routes/audio';
 import { completionRoutes } from './routes/completions';
 import { customerResponse, customerRoutes } from './routes/customers';
 import { healthRoutes } from './routes/health';
 import { hookRoutes, type RuntimeSwitches } from './routes/hooks';
+import { imageRoutes } from './routes/images';
 import { keyRoutes } from './routes/keys';
 import { spendRoutes } from './routes/spend';
 import { teamRoutes } from './routes/teams';
@@ -51,8 +53,10 @@ import {
   snapshot,
   type SpendLogRow,
   StandInState,
+  type StreamCounters,
   type TeamRow,
   toTokenHash,
+  type UploadRecord,
   type UserRow,
 } from './state';
 
@@ -72,7 +76,10 @@ export interface LiteLlmStandIn {
   runBudgetReset(): BudgetResetResult;
   /** Injects a failure (see {@link FailureMode}); `null` clears it. */
   setFailureMode(failure: FailureMode | null): void;
-  /** Changes switches at runtime (status for budget errors, legacy users, licence, latency, …). */
+  /**
+   * Changes switches at runtime (status for budget errors, legacy users, licence, latency, stream
+   * chunk delay and count, …).
+   */
   configure(patch: RuntimeSwitches): void;
   /**
    * Drops all users, keys, teams, customers, budgets, spend logs and rate-limit counters, clears
@@ -87,6 +94,10 @@ export interface LiteLlmStandIn {
   customers(): ReturnType<typeof customerResponse>[];
   budgets(): BudgetRow[];
   spendLogs(): SpendLogRow[];
+  /** SSE stream outcomes (chat and text completions) since the last reset. */
+  streams(): StreamCounters;
+  /** The newest multipart uploads (at most 100) with the file bytes received. */
+  uploads(): UploadRecord[];
 }
 
 const ANONYMOUS: Principal = {
@@ -181,6 +192,7 @@ function resolveOptions(options: LiteLlmStandInOptions): ResolvedOptions {
     licensed: options.licensed ?? false,
     latencyMs: options.latencyMs ?? 0,
     streamChunkDelayMs: options.streamChunkDelayMs ?? 0,
+    mockStreamChunks: options.mockStreamChunks ?? 0,
     userHeaderName: options.userHeaderName,
     userHeaderMappings: options.userHeaderMappings ?? [],
     alwaysIncludeStreamUsage: options.alwaysIncludeStreamUsage ?? false,
@@ -205,6 +217,8 @@ class StandInServer implements StandInApp {
     this.routes = compile([
       ...healthRoutes,
       ...completionRoutes,
+      ...imageRoutes,
+      ...audioRoutes,
       ...userRoutes,
       ...keyRoutes,
       ...customerRoutes,
@@ -250,6 +264,8 @@ class StandInServer implements StandInApp {
     if (patch.latencyMs !== undefined) o.latencyMs = patch.latencyMs;
     if (patch.streamChunkDelayMs !== undefined)
       o.streamChunkDelayMs = patch.streamChunkDelayMs;
+    if (patch.mockStreamChunks !== undefined)
+      o.mockStreamChunks = patch.mockStreamChunks;
     if (patch.maxEndUserBudget !== undefined)
       o.maxEndUserBudget = patch.maxEndUserBudget;
     if (patch.alwaysIncludeStreamUsage !== undefined) {
@@ -278,6 +294,8 @@ class StandInServer implements StandInApp {
       ),
       budgets: [...this.state.budgets.values()].map(snapshot),
       spend_logs: this.state.spendLogs.map(snapshot),
+      streams: snapshot(this.state.streams),
+      uploads: this.state.uploads.map(snapshot),
       failure: this.failure?.failure ?? null,
     };
   }
@@ -359,7 +377,8 @@ class StandInServer implements StandInApp {
 
     let body: unknown;
     try {
-      const text = method === 'GET' ? '' : await readBody(req);
+      const text =
+        method === 'GET' || route.body === 'stream' ? '' : await readBody(req);
       if (text.trim() !== '') {
         try {
           body = JSON.parse(text);
@@ -520,5 +539,7 @@ export async function startLiteLlmStandIn(
       [...app.state.customers.values()].map(c => customerResponse(app, c)),
     budgets: () => [...app.state.budgets.values()].map(snapshot),
     spendLogs: () => app.state.spendLogs.map(snapshot),
+    streams: () => snapshot(app.state.streams),
+    uploads: () => app.state.uploads.map(snapshot),
   };
 }

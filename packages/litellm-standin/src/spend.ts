@@ -1,5 +1,5 @@
 import type { Principal, StandInApp } from './http';
-import { providerOf } from './models';
+import { pricesOf, providerOf } from './models';
 import type { StandInModel } from './options';
 import type { CustomerRow, JsonObject, SpendLogRow } from './state';
 
@@ -9,10 +9,29 @@ import type { CustomerRow, JsonObject, SpendLogRow } from './state';
  * immediately; real LiteLLM batches these writes (so budgets can overshoot there by more).
  */
 
+/** LiteLLM `CallTypes` of the model routes the stand-in serves. */
+export type CallType =
+  | 'acompletion'
+  | 'atext_completion'
+  | 'aembedding'
+  | 'aimage_generation'
+  | 'atranscription'
+  | 'aspeech';
+
+/** Route reported per call type (`breakdown.endpoints` of the daily activity). */
+export const ENDPOINT_OF_CALL_TYPE: Record<CallType, string> = {
+  acompletion: '/chat/completions',
+  atext_completion: '/completions',
+  aembedding: '/embeddings',
+  aimage_generation: '/images/generations',
+  atranscription: '/audio/transcriptions',
+  aspeech: '/audio/speech',
+};
+
 export interface SpendEvent {
   principal: Principal;
   model: StandInModel;
-  callType: 'acompletion' | 'aembedding';
+  callType: CallType;
   requestId: string;
   promptTokens: number;
   completionTokens: number;
@@ -120,10 +139,7 @@ export function recordSpend(app: StandInApp, e: SpendEvent): SpendLogRow {
     },
     model_map_information: {
       model_map_key: providerModel,
-      model_map_value: {
-        input_cost_per_token: e.model.model_info?.input_cost_per_token ?? 0,
-        output_cost_per_token: e.model.model_info?.output_cost_per_token ?? 0,
-      },
+      model_map_value: pricesOf(e.model),
     },
     cost_breakdown: {
       input_cost: e.inputCost,

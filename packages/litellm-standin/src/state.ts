@@ -190,6 +190,38 @@ export interface SpendLogRow {
   mcp_namespaced_tool_name: string | null;
 }
 
+/**
+ * Outcomes of SSE streams (chat and text completions). `aborted`: the client closed the connection
+ * before the stream completed; `failed`: the stand-in dropped it (`upstream-error` failure mode).
+ */
+export interface StreamCounters {
+  started: number;
+  completed: number;
+  aborted: number;
+  failed: number;
+}
+
+/** One multipart upload (`/audio/transcriptions`), recorded once its `file` part was read whole. */
+export interface UploadRecord {
+  /** SpendLogs `request_id` once the call is billed; null when the call was refused. */
+  request_id: string | null;
+  route: string;
+  model: string | null;
+  field: string;
+  filename: string;
+  content_type: string;
+  /** File bytes received, counted while streaming. */
+  bytes: number;
+  received_at: string;
+}
+
+/** Only the newest uploads are kept. */
+export const MAX_UPLOADS = 100;
+
+export function newStreamCounters(): StreamCounters {
+  return { started: 0, completed: 0, aborted: 0, failed: 0 };
+}
+
 /** Requests/tokens counted in the current one-minute window, per rate-limited entity. */
 export interface RateWindow {
   windowStart: number;
@@ -229,6 +261,9 @@ export class StandInState {
   inFlight = new Map<string, number>();
   /** Old key hash → new key hash, valid until the epoch ms (regenerate with `grace_period`). */
   graceTokens = new Map<string, { token: string; until: number }>();
+  /** Replaced (not zeroed) on clear, so a stream still running keeps counting into the old one. */
+  streams: StreamCounters = newStreamCounters();
+  uploads: UploadRecord[] = [];
 
   clear(): void {
     this.users.clear();
@@ -241,6 +276,13 @@ export class StandInState {
     this.rateWindows.clear();
     this.inFlight.clear();
     this.graceTokens.clear();
+    this.streams = newStreamCounters();
+    this.uploads = [];
+  }
+
+  addUpload(upload: UploadRecord): void {
+    this.uploads.push(upload);
+    if (this.uploads.length > MAX_UPLOADS) this.uploads.shift();
   }
 
   findKeysByAlias(alias: string): KeyRow[] {

@@ -12,6 +12,53 @@ export interface Res {
   text: string;
 }
 
+export interface SseEvent {
+  /** `Date.now()` when the event was read. */
+  at: number;
+  data: string;
+}
+
+/** Reads a whole SSE body, time-stamping each `data:` event as it arrives. */
+export async function readSse(res: Response): Promise<SseEvent[]> {
+  const events: SseEvent[] = [];
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let idx = buffer.indexOf('\n\n');
+    while (idx !== -1) {
+      const block = buffer.slice(0, idx);
+      buffer = buffer.slice(idx + 2);
+      if (block.startsWith('data: '))
+        events.push({ at: Date.now(), data: block.slice(6) });
+      idx = buffer.indexOf('\n\n');
+    }
+  }
+  return events;
+}
+
+/** POSTs JSON with `fetch` and hands back the raw response (streams, binary bodies). */
+export function postRaw(
+  standIn: LiteLlmStandIn,
+  path: string,
+  body: unknown,
+  key: string = MASTER_KEY,
+  signal?: AbortSignal,
+): Promise<Response> {
+  return fetch(`${standIn.url}${path}`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${key}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify(body),
+    signal,
+  });
+}
+
 export async function call(
   standIn: LiteLlmStandIn,
   method: string,

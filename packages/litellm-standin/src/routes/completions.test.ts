@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type StandInModel } from '../options';
-import { setup } from '../testHarness';
+import { postRaw, readSse, setup } from '../testHarness';
 
 const sha = (k: string) => createHash('sha256').update(k).digest('hex');
 
@@ -35,32 +35,6 @@ const MODELS: StandInModel[] = [
     },
   },
 ];
-
-interface SseEvent {
-  at: number;
-  data: string;
-}
-
-async function readSse(res: Response): Promise<SseEvent[]> {
-  const events: SseEvent[] = [];
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    let idx = buffer.indexOf('\n\n');
-    while (idx !== -1) {
-      const block = buffer.slice(0, idx);
-      buffer = buffer.slice(idx + 2);
-      if (block.startsWith('data: '))
-        events.push({ at: Date.now(), data: block.slice(6) });
-      idx = buffer.indexOf('\n\n');
-    }
-  }
-  return events;
-}
 
 describe('/chat/completions (requirement 11)', () => {
   const t = setup({ models: MODELS });
@@ -420,5 +394,181 @@ describe('/models, /model/info, /embeddings', () => {
     const logs = t.standIn.spendLogs();
     expect(logs.map(l => l.call_type)).toEqual(['aembedding', 'aembedding']);
     expect(logs[0].api_key).toBe(sha(key));
+  });
+});
+
+describe('/completions (legacy text completions)', () => {
+  const t = setup({ models: MODELS });
+
+  it('returns a text_completion with usage, cost, headers and a SpendLogs row', async () => {
+    const key = await t.newUser('texter');
+    const res = await t.post(
+      '/v1/completions',
+      { model: 'priced', prompt: 'abcdefgh', user: 'cust-t' },
+      key,
+    );
+    expect(res.status).toBe(200);
+    const text = 'Stand-in reply from priced: abcdefgh';
+    const completionTokens = Math.ceil(text.length / 4);
+    // Prompt: ceil(8 / 4) = 2, no message overhead.
+    expect(res.body).toEqual({
+      id: expect.stringMatching(/^cmpl-/),
+      object: 'text_completion',
+      created: expect.any(Number),
+      model: 'priced-model',
+      system_fingerprint: null,
+      choices: [{ text, index: 0, logprobs: null, finish_reason: 'stop' }],
+      usage: {
+        prompt_tokens: 2,
+        completion_tokens: completionTokens,
+        total_tokens: 2 + completionTokens,
+      },
+    });
+    const cost = 2 * 0.001 + completionTokens * 0.002;
+    expect(Number(res.headers.get('x-litellm-response-cost'))).toBeCloseTo(
+      cost,
+      12,
+    );
+    expect(Number(res.headers.get('x-litellm-key-spend'))).toBeCloseTo(
+      cost,
+      12,
+    );
+    expect(res.headers.get('x-litellm-call-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers.get('x-litellm-model-group')).toBe('priced');
+    const [row] = t.standIn.spendLogs();
+    expect(row).toMatchObject({
+      request_id: res.body.id,
+      call_type: 'atext_completion',
+      api_key: sha(key),
+      user: 'texter',
+      end_user: 'cust-t',
+      prompt_tokens: 2,
+      completion_tokens: completionTokens,
+      status: 'success',
+    });
+    expect(row.spend).toBeCloseTo(cost, 12);
+    expect(t.standIn.findKey(key)!.spend).toBeCloseTo(cost, 12);
+  });
+
+  it('answers one choice per prompt and honours max_tokens and mock_response', async () => {
+    const key = await t.newUser('multi');
+    const res = await t.post(
+      '/completions',
+      { model: 'priced', prompt: ['one', 'two two'], max_tokens: 3 },
+      key,
+    );
+    expect(res.body.choices).toEqual([
+      {
+        text: 'Stand-in rep',
+        index: 0,
+        logprobs: null,
+        finish_reason: 'length',
+      },
+      {
+        text: 'Stand-in rep',
+        index: 1,
+        logprobs: null,
+        finish_reason: 'length',
+      },
+    ]);
+    expect(res.body.usage).toEqual({
+      prompt_tokens: 1 + 2,
+      completion_tokens: 6,
+      total_tokens: 9,
+    });
+    const mock = await t.post(
+      '/completions',
+      { model: 'priced', prompt: 'x', mock_response: 'hello-world' },
+      key,
+    );
+    expect(mock.body.choices[0].text).toBe('hello-world');
+    expect(
+      (await t.post('/completions', { model: 'priced', prompt: 7 }, key))
+        .status,
+    ).toBe(400);
+  });
+
+  it('streams text_completion chunks, a usage chunk only on request, then [DONE]', async () => {
+    const key = await t.newUser('text-streamer');
+    const plain = await readSse(
+      await postRaw(
+        t.standIn,
+        '/completions',
+        { model: 'priced', prompt: 'one two three', stream: true },
+        key,
+      ),
+    );
+    expect(plain.at(-1)!.data).toBe('[DONE]');
+    const chunks = plain.slice(0, -1).map(e => JSON.parse(e.data));
+    expect(chunks.every(c => c.object === 'text_completion')).toBe(true);
+    expect(chunks.some(c => c.usage)).toBe(false);
+    expect(chunks.map(c => c.choices[0].text).join('')).toBe(
+      'Stand-in reply from priced: one two three',
+    );
+    expect(chunks[0]).toEqual({
+      id: expect.stringMatching(/^cmpl-/),
+      object: 'text_completion',
+      created: expect.any(Number),
+      model: 'priced-model',
+      choices: [
+        { text: 'Stand-in ', index: 0, logprobs: null, finish_reason: null },
+      ],
+    });
+    expect(chunks.at(-1).choices[0]).toEqual({
+      text: '',
+      index: 0,
+      logprobs: null,
+      finish_reason: 'stop',
+    });
+
+    const withUsage = await readSse(
+      await postRaw(
+        t.standIn,
+        '/v1/completions',
+        {
+          model: 'priced',
+          prompt: 'count me',
+          stream: true,
+          stream_options: { include_usage: true },
+        },
+        key,
+      ),
+    );
+    expect(withUsage.at(-1)!.data).toBe('[DONE]');
+    const usageChunk = JSON.parse(withUsage.at(-2)!.data);
+    expect(usageChunk).toMatchObject({
+      object: 'text_completion',
+      choices: [],
+      usage: { prompt_tokens: 2, total_tokens: expect.any(Number) },
+    });
+    const rows = t.standIn.spendLogs();
+    expect(rows.map(r => r.call_type)).toEqual([
+      'atext_completion',
+      'atext_completion',
+    ]);
+    expect(rows[1].total_tokens).toBe(usageChunk.usage.total_tokens);
+  });
+
+  it('refuses a missing key and an exhausted key budget', async () => {
+    const noKey = await t.post(
+      '/completions',
+      { model: 'priced', prompt: 'x' },
+      null,
+    );
+    expect(noKey.status).toBe(401);
+    expect(noKey.body.error.type).toBe('auth_error');
+    const broke = (await t.post('/key/generate', { max_budget: 0 })).body.key;
+    const refused = await t.post(
+      '/completions',
+      { model: 'priced', prompt: 'x', stream: true },
+      broke,
+    );
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toMatchObject({
+      type: 'budget_exceeded',
+      param: null,
+      code: '429',
+    });
+    expect(t.standIn.spendLogs()).toHaveLength(0);
   });
 });

@@ -1,39 +1,28 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ProxyError } from '../errors';
 import {
   asObject,
-  delay,
   type Reply,
   type RequestCtx,
   type RouteDef,
   type StandInApp,
 } from '../http';
 import {
-  acquireRateLimits,
-  checkKeyBudget,
-  checkOwnerBudget,
-  isFreeModel,
-} from '../limits';
-import {
-  allowedModels,
-  checkModelAccess,
-  costOf,
-  findModel,
-  providerOf,
-  unknownModel,
-} from '../models';
+  badRequest,
+  type CallSpec,
+  countTokens,
+  preCall,
+  runModelCall,
+} from '../modelCall';
+import { allowedModels, costOf, providerOf } from '../models';
 import type { StandInModel } from '../options';
-import { recordSpend } from '../spend';
+import { SseStream } from '../sse';
 
 /**
  * OpenAI-compatible model routes. The "LLM" is deterministic: the reply echoes the last user
- * message (or `mock_response`), and token counts are derived from text length (≈ 4 characters per
- * token, plus 3 tokens per message and 3 for reply priming, like tiktoken's chat overhead).
+ * message or the prompt (or `mock_response`), and token counts are derived from text length
+ * (≈ 4 characters per token, plus for chat 3 tokens per message and 3 for reply priming, like
+ * tiktoken's chat overhead).
  */
-
-export function countTokens(text: string): number {
-  return Math.max(1, Math.ceil(text.length / 4));
-}
 
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
@@ -57,239 +46,141 @@ function promptTokensOf(messages: Record<string, unknown>[]): number {
   );
 }
 
-function requestTags(ctx: RequestCtx, body: Record<string, unknown>): string[] {
-  const tags: string[] = [];
-  const add = (v: unknown) => {
-    if (typeof v === 'string' && v && !tags.includes(v)) tags.push(v);
-  };
-  const metadataTags = asObject(body.metadata).tags;
-  if (Array.isArray(metadataTags)) metadataTags.forEach(add);
-  const headerTags = ctx.req.headers['x-litellm-tags'];
-  if (typeof headerTags === 'string')
-    headerTags
-      .split(',')
-      .map(t => t.trim())
-      .forEach(add);
-  const keyTags = ctx.principal.key?.metadata?.tags;
-  if (Array.isArray(keyTags)) keyTags.forEach(add);
-  // LiteLLM adds User-Agent tags unless `disable_add_user_agent_to_request_tags`.
-  const ua = ctx.req.headers['user-agent'];
-  if (typeof ua === 'string' && ua) {
-    add(`User-Agent: ${ua.split('/')[0]}`);
-    add(`User-Agent: ${ua}`);
-  }
-  return tags;
-}
+const MAX_MOCK_STREAM_CHUNKS = 100_000;
 
-function litellmHeaders(
+/**
+ * Canned reply text, first match wins: request `mock_response`; request `mock_stream_chunks` or
+ * the `mockStreamChunks` switch (`chunk-1 chunk-2 … chunk-N`, one SSE content chunk per word);
+ * the model's `litellm_params.mock_response`. `undefined` = echo.
+ */
+function mockText(
   app: StandInApp,
   model: StandInModel,
-  callId: string,
-  cost: number,
-  keySpend: number,
-  startedAt: Date,
-): Record<string, string> {
-  const duration = Math.max(0, app.clock.now().getTime() - startedAt.getTime());
-  return {
-    'x-litellm-call-id': callId,
-    'x-litellm-response-cost': String(cost),
-    'x-litellm-key-spend': String(keySpend),
-    'x-litellm-model-group': model.model_name,
-    'x-litellm-model-id': model.model_info?.id ?? model.model_name,
-    'x-litellm-model-api-base':
-      model.litellm_params?.api_base ?? 'https://stand-in.invalid/v1',
-    'x-litellm-version': app.options.version,
-    'x-litellm-response-duration-ms': String(duration),
-    'x-litellm-overhead-duration-ms': '0',
-    'x-litellm-attempted-retries': '0',
-    'x-litellm-attempted-fallbacks': '0',
-  };
-}
-
-function currentKeySpend(ctx: RequestCtx): number {
-  const { principal, app } = ctx;
-  if (principal.key)
-    return (
-      app.state.keys.get(principal.key.token)?.spend ?? principal.key.spend
-    );
-  return app.state.masterSpend;
-}
-
-function badRequest(message: string): ProxyError {
-  return new ProxyError(
-    400,
-    `litellm.BadRequestError: ${message}`,
-    'invalid_request_error',
-    'None',
-  );
-}
-
-/** Model resolution plus the pre-call checks every model call gets. */
-function preCall(ctx: RequestCtx, route: string) {
-  const { app, principal } = ctx;
-  const body = asObject(ctx.body);
-  const model = findModel(app, body.model);
-  if (!model) throw unknownModel(route, body.model);
-  checkModelAccess(app, principal, model.model_name);
-  // A model priced at exactly 0 skips the key, team and user budget checks (≈1.96).
-  if (principal.kind === 'key' && !isFreeModel(model)) {
-    checkKeyBudget(app, principal);
-    checkOwnerBudget(app, principal);
-  }
-  return { body, model };
-}
-
-function upstreamError(
-  status: number,
-  message: string | undefined,
-  provider: string,
-) {
-  return new ProxyError(
-    status,
-    message ??
-      `litellm.InternalServerError: ${
-        provider === 'anthropic' ? 'AnthropicException' : 'OpenAIException'
-      } - stand-in upstream failure`,
-    null,
-    null,
-  );
-}
-
-async function chatCompletions(ctx: RequestCtx): Promise<Reply | void> {
-  const { app, principal } = ctx;
-  const { body, model } = preCall(ctx, ctx.path);
-  if (!Array.isArray(body.messages) || body.messages.length === 0) {
+  body: Record<string, unknown>,
+): string | undefined {
+  if (typeof body.mock_response === 'string') return body.mock_response;
+  const requested = body.mock_stream_chunks;
+  if (
+    requested !== undefined &&
+    !(
+      Number.isInteger(requested) &&
+      (requested as number) > 0 &&
+      (requested as number) <= MAX_MOCK_STREAM_CHUNKS
+    )
+  ) {
     throw badRequest(
-      "Invalid 'messages': expected a non-empty array of messages.",
+      `Invalid 'mock_stream_chunks': expected an integer from 1 to ${MAX_MOCK_STREAM_CHUNKS}.`,
     );
   }
-  const messages = body.messages.map(m => asObject(m));
-  const lease = acquireRateLimits(app, principal);
-  let handedOff = false;
-  try {
-    await delay(app.options.latencyMs);
-    const { provider, providerModel } = providerOf(model);
-    const lastUser = [...messages].reverse().find(m => m.role === 'user');
-    const mock =
-      typeof body.mock_response === 'string'
-        ? body.mock_response
-        : model.litellm_params?.mock_response;
-    let text =
-      mock ??
-      `Stand-in reply from ${model.model_name}: ${contentText(
-        lastUser?.content ?? '',
-      )}`.trimEnd();
-    let completionTokens = countTokens(text);
-    let finishReason = 'stop';
-    const maxTokens = Number(body.max_completion_tokens ?? body.max_tokens);
-    if (
-      Number.isFinite(maxTokens) &&
-      maxTokens > 0 &&
-      completionTokens > maxTokens
-    ) {
-      text = text.slice(0, maxTokens * 4);
-      completionTokens = maxTokens;
-      finishReason = 'length';
-    }
-    const promptTokens = promptTokensOf(messages);
-    const cost = costOf(model, promptTokens, completionTokens);
-    const callId = randomUUID();
-    const requestId = `chatcmpl-${randomUUID()}`;
-    const created = Math.floor(app.clock.now().getTime() / 1000);
-    const tags = requestTags(ctx, body);
-    const spendEvent = {
-      principal,
-      model,
-      callType: 'acompletion' as const,
-      requestId,
-      promptTokens,
-      completionTokens,
-      cost: cost.total,
-      inputCost: cost.input,
-      outputCost: cost.output,
-      endUser: ctx.endUser,
-      tags,
-      startTime: ctx.startedAt,
-      requesterIp: ctx.req.socket.remoteAddress ?? null,
-      spendLogsMetadata: asObject(body.metadata).spend_logs_metadata,
-      sessionId:
-        typeof body.litellm_session_id === 'string'
-          ? body.litellm_session_id
-          : null,
-    };
-    const failure = app.takeFailure(ctx.path, ['upstream-error']);
-    const usage = {
-      completion_tokens: completionTokens,
-      prompt_tokens: promptTokens,
-      total_tokens: promptTokens + completionTokens,
-      completion_tokens_details: null,
-      prompt_tokens_details: null,
-    };
-    const failWith = (f: NonNullable<typeof failure>) => {
-      const status = f.mode === 'upstream-error' ? f.status ?? 500 : 500;
-      const err = upstreamError(
-        status,
-        f.mode === 'upstream-error' ? f.message : undefined,
-        provider,
-      );
-      recordSpend(app, {
-        ...spendEvent,
-        promptTokens: 0,
-        completionTokens: 0,
-        cost: 0,
-        inputCost: 0,
-        outputCost: 0,
-        endTime: app.clock.now(),
-        status: 'failure',
-        error: {
-          code: String(status),
-          message: err.message,
-          class: 'InternalServerError',
-        },
-      });
-      return err;
-    };
+  const chunks = Math.floor(
+    (requested as number | undefined) ?? app.options.mockStreamChunks,
+  );
+  if (chunks > 0) {
+    return Array.from({ length: chunks }, (_, i) => `chunk-${i + 1}`).join(' ');
+  }
+  return model.litellm_params?.mock_response;
+}
 
+interface FakeChoice {
+  text: string;
+  completionTokens: number;
+  finishReason: 'stop' | 'length';
+}
+
+/** One reply: the canned text or `echo`, cut to `max_tokens` (`finish_reason: "length"`). */
+function fakeChoice(
+  app: StandInApp,
+  model: StandInModel,
+  body: Record<string, unknown>,
+  echo: string,
+): FakeChoice {
+  let text =
+    mockText(app, model, body) ??
+    `Stand-in reply from ${model.model_name}: ${echo}`.trimEnd();
+  let completionTokens = countTokens(text);
+  let finishReason: FakeChoice['finishReason'] = 'stop';
+  const maxTokens = Number(body.max_completion_tokens ?? body.max_tokens);
+  if (
+    Number.isFinite(maxTokens) &&
+    maxTokens > 0 &&
+    completionTokens > maxTokens
+  ) {
+    text = text.slice(0, maxTokens * 4);
+    completionTokens = maxTokens;
+    finishReason = 'length';
+  }
+  return { text, completionTokens, finishReason };
+}
+
+/** What one response or chunk is about. */
+interface CompletionHeader {
+  id: string;
+  created: number;
+  model: string;
+}
+
+/** Chat and text completions differ only in their call type and JSON shapes. */
+interface CompletionFormat {
+  callType: 'acompletion' | 'atext_completion';
+  idPrefix: string;
+  /** The non-stream response. */
+  response(
+    h: CompletionHeader,
+    choices: FakeChoice[],
+    usage: Record<string, number>,
+  ): unknown;
+  /** A content chunk, or the closing chunk of a choice when `finish` is set (`text` = ''). */
+  chunk(
+    h: CompletionHeader,
+    index: number,
+    text: string,
+    finish: string | null,
+  ): unknown;
+  /** Sent before the content (chat: the `role: "assistant"` delta). */
+  opening?(h: CompletionHeader): unknown;
+  /** The `choices: []` chunk carrying `usage`. */
+  usageChunk(h: CompletionHeader, usage: Record<string, number>): unknown;
+}
+
+/**
+ * Non-stream: one JSON reply. Stream: SSE, one content chunk per word (`streamChunkDelayMs` before
+ * each), a closing chunk per choice, the usage chunk when `stream_options.include_usage` or
+ * `always_include_stream_usage`, then `[DONE]`. A stream the client abandons is not charged.
+ */
+async function complete(
+  ctx: RequestCtx,
+  model: StandInModel,
+  body: Record<string, unknown>,
+  promptTokens: number,
+  choices: FakeChoice[],
+  format: CompletionFormat,
+): Promise<Reply | void> {
+  const { app } = ctx;
+  const completionTokens = choices.reduce((n, c) => n + c.completionTokens, 0);
+  const spec: CallSpec = {
+    callType: format.callType,
+    requestId: `${format.idPrefix}-${randomUUID()}`,
+    promptTokens,
+    completionTokens,
+    cost: costOf(model, promptTokens, completionTokens),
+  };
+  const usage = {
+    completion_tokens: completionTokens,
+    prompt_tokens: promptTokens,
+    total_tokens: promptTokens + completionTokens,
+  };
+  return runModelCall(ctx, model, body, spec, async call => {
+    const h: CompletionHeader = {
+      id: spec.requestId,
+      created: Math.floor(app.clock.now().getTime() / 1000),
+      model: call.providerModel,
+    };
     if (body.stream !== true) {
-      if (failure && failure.mode === 'upstream-error') throw failWith(failure);
-      recordSpend(app, {
-        ...spendEvent,
-        endTime: app.clock.now(),
-        status: 'success',
-      });
-      lease.addTokens(usage.total_tokens);
+      if (call.failure) throw call.fail();
+      call.succeed();
       return {
-        body: {
-          id: requestId,
-          created,
-          model: providerModel,
-          object: 'chat.completion',
-          system_fingerprint: null,
-          choices: [
-            {
-              finish_reason: finishReason,
-              index: 0,
-              message: {
-                content: text,
-                role: 'assistant',
-                tool_calls: null,
-                function_call: null,
-              },
-            },
-          ],
-          usage,
-        },
-        headers: {
-          ...lease.headers,
-          ...litellmHeaders(
-            app,
-            model,
-            callId,
-            cost.total,
-            currentKeySpend(ctx),
-            ctx.startedAt,
-          ),
-        },
+        body: format.response(h, choices, usage),
+        headers: call.headers(),
       };
     }
 
@@ -297,80 +188,164 @@ async function chatCompletions(ctx: RequestCtx): Promise<Reply | void> {
     const includeUsage =
       asObject(body.stream_options).include_usage === true ||
       app.options.alwaysIncludeStreamUsage;
-    const res = ctx.res;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      ...lease.headers,
-      ...litellmHeaders(
-        app,
-        model,
-        callId,
-        cost.total,
-        currentKeySpend(ctx) + cost.total,
-        ctx.startedAt,
-      ),
-    });
-    res.flushHeaders();
-    handedOff = true;
-    let closed = false;
-    res.on('close', () => {
-      closed = true;
-      lease.release();
-    });
-    const chunk = (delta: Record<string, unknown>, finish: string | null) => ({
-      id: requestId,
-      created,
-      model: providerModel,
-      object: 'chat.completion.chunk',
-      system_fingerprint: null,
-      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
-    });
-    const send = (obj: unknown) => {
-      if (!closed) res.write(`data: ${JSON.stringify(obj)}\n\n`);
-    };
-    const pieces = text.match(/\s*\S+\s*/g) ?? [text];
-    send(chunk({ role: 'assistant', content: '' }, null));
+    const sse = new SseStream(ctx.res, app.state.streams, call.headers(true));
+    if (format.opening) sse.send(format.opening(h));
     const firstTokenAt = app.clock.now();
-    for (let i = 0; i < pieces.length; i++) {
-      if (closed) return undefined;
-      if (
-        failure?.mode === 'upstream-error' &&
-        i >= (failure.afterChunks ?? 0)
-      ) {
-        failWith(failure);
-        res.destroy();
-        return undefined;
+    let sent = 0;
+    for (let index = 0; index < choices.length; index++) {
+      const text = choices[index].text;
+      for (const piece of text.match(/\s*\S+\s*/g) ?? [text]) {
+        if (!sse.open) return undefined;
+        if (call.failure && sent >= (call.failure.afterChunks ?? 0)) {
+          call.fail();
+          sse.fail();
+          return undefined;
+        }
+        await sse.pause(app.options.streamChunkDelayMs);
+        sse.send(format.chunk(h, index, piece, null));
+        sent += 1;
       }
-      await delay(app.options.streamChunkDelayMs);
-      send(chunk({ content: pieces[i] }, null));
     }
-    if (closed) return undefined;
-    send(chunk({}, finishReason));
-    if (includeUsage) {
-      send({
-        id: requestId,
-        created,
-        model: providerModel,
-        object: 'chat.completion.chunk',
-        system_fingerprint: null,
-        choices: [],
-        usage,
-      });
-    }
-    recordSpend(app, {
-      ...spendEvent,
-      endTime: app.clock.now(),
-      completionStartTime: firstTokenAt,
-      status: 'success',
-    });
-    lease.addTokens(usage.total_tokens);
-    res.end('data: [DONE]\n\n');
+    if (!sse.open) return undefined;
+    choices.forEach((c, index) =>
+      sse.send(format.chunk(h, index, '', c.finishReason)),
+    );
+    if (includeUsage) sse.send(format.usageChunk(h, usage));
+    call.succeed(firstTokenAt);
+    sse.end();
     return undefined;
-  } finally {
-    if (!handedOff) lease.release();
+  });
+}
+
+/** Chat usage carries the (empty) token detail objects. */
+function chatUsage(usage: Record<string, number>) {
+  return {
+    ...usage,
+    completion_tokens_details: null,
+    prompt_tokens_details: null,
+  };
+}
+
+function chatChunk(
+  h: CompletionHeader,
+  delta: Record<string, unknown>,
+  finish: string | null,
+) {
+  return {
+    ...h,
+    object: 'chat.completion.chunk',
+    system_fingerprint: null,
+    choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+  };
+}
+
+const CHAT: CompletionFormat = {
+  callType: 'acompletion',
+  idPrefix: 'chatcmpl',
+  response: (h, [c], usage) => ({
+    ...h,
+    object: 'chat.completion',
+    system_fingerprint: null,
+    choices: [
+      {
+        finish_reason: c.finishReason,
+        index: 0,
+        message: {
+          content: c.text,
+          role: 'assistant',
+          tool_calls: null,
+          function_call: null,
+        },
+      },
+    ],
+    usage: chatUsage(usage),
+  }),
+  opening: h => chatChunk(h, { role: 'assistant', content: '' }, null),
+  chunk: (h, _index, text, finish) =>
+    chatChunk(h, finish === null ? { content: text } : {}, finish),
+  usageChunk: (h, usage) => ({
+    ...h,
+    object: 'chat.completion.chunk',
+    system_fingerprint: null,
+    choices: [],
+    usage: chatUsage(usage),
+  }),
+};
+
+const TEXT: CompletionFormat = {
+  callType: 'atext_completion',
+  idPrefix: 'cmpl',
+  response: (h, choices, usage) => ({
+    ...h,
+    object: 'text_completion',
+    system_fingerprint: null,
+    choices: choices.map((c, index) => ({
+      text: c.text,
+      index,
+      logprobs: null,
+      finish_reason: c.finishReason,
+    })),
+    usage,
+  }),
+  chunk: (h, index, text, finish) => ({
+    ...h,
+    object: 'text_completion',
+    choices: [{ text, index, logprobs: null, finish_reason: finish }],
+  }),
+  usageChunk: (h, usage) => ({
+    ...h,
+    object: 'text_completion',
+    choices: [],
+    usage,
+  }),
+};
+
+async function chatCompletions(ctx: RequestCtx): Promise<Reply | void> {
+  const { body, model } = preCall(ctx);
+  if (!Array.isArray(body.messages) || body.messages.length === 0) {
+    throw badRequest(
+      "Invalid 'messages': expected a non-empty array of messages.",
+    );
   }
+  const messages = body.messages.map(m => asObject(m));
+  const lastUser = [...messages].reverse().find(m => m.role === 'user');
+  const choice = fakeChoice(
+    ctx.app,
+    model,
+    body,
+    contentText(lastUser?.content ?? ''),
+  );
+  return complete(ctx, model, body, promptTokensOf(messages), [choice], CHAT);
+}
+
+/**
+ * Legacy `/completions`: `prompt` is a string or a list of strings (one choice per prompt, like
+ * OpenAI). Prompt tokens ≈ `ceil(chars / 4)` per prompt, no message overhead.
+ */
+async function textCompletions(ctx: RequestCtx): Promise<Reply | void> {
+  const { body, model } = preCall(ctx);
+  const prompt = body.prompt;
+  let prompts: string[];
+  if (typeof prompt === 'string') prompts = [prompt];
+  else if (
+    Array.isArray(prompt) &&
+    prompt.length > 0 &&
+    prompt.every(p => typeof p === 'string')
+  )
+    prompts = prompt as string[];
+  else
+    throw badRequest(
+      "Invalid 'prompt': expected a string or a non-empty array of strings.",
+    );
+  const choices = prompts.map(p => fakeChoice(ctx.app, model, body, p));
+  return complete(
+    ctx,
+    model,
+    body,
+    prompts.reduce((n, p) => n + countTokens(p), 0),
+    choices,
+    TEXT,
+  );
 }
 
 /** Deterministic unit vector from the text (same input → same vector). */
@@ -394,8 +369,7 @@ function fakeEmbedding(
 }
 
 async function embeddings(ctx: RequestCtx): Promise<Reply> {
-  const { app, principal } = ctx;
-  const { body, model } = preCall(ctx, ctx.path);
+  const { body, model } = preCall(ctx);
   const input = body.input;
   let texts: string[];
   if (typeof input === 'string') texts = [input];
@@ -409,52 +383,17 @@ async function embeddings(ctx: RequestCtx): Promise<Reply> {
     Number.isInteger(body.dimensions) && (body.dimensions as number) > 0
       ? Math.min(body.dimensions as number, 4096)
       : 16;
-  const lease = acquireRateLimits(app, principal);
-  try {
-    await delay(app.options.latencyMs);
-    const { provider, providerModel } = providerOf(model);
-    const promptTokens = texts.reduce((n, t) => n + countTokens(t), 0);
-    const cost = costOf(model, promptTokens, 0);
-    const requestId = randomUUID();
-    const event = {
-      principal,
-      model,
-      callType: 'aembedding' as const,
-      requestId,
-      promptTokens,
-      completionTokens: 0,
-      cost: cost.total,
-      inputCost: cost.input,
-      outputCost: 0,
-      endUser: ctx.endUser,
-      tags: requestTags(ctx, body),
-      startTime: ctx.startedAt,
-      requesterIp: ctx.req.socket.remoteAddress ?? null,
-    };
-    const failure = app.takeFailure(ctx.path, ['upstream-error']);
-    if (failure?.mode === 'upstream-error') {
-      const err = upstreamError(
-        failure.status ?? 500,
-        failure.message,
-        provider,
-      );
-      recordSpend(app, {
-        ...event,
-        promptTokens: 0,
-        cost: 0,
-        inputCost: 0,
-        endTime: app.clock.now(),
-        status: 'failure',
-        error: {
-          code: String(err.status),
-          message: err.message,
-          class: 'InternalServerError',
-        },
-      });
-      throw err;
-    }
-    recordSpend(app, { ...event, endTime: app.clock.now(), status: 'success' });
-    lease.addTokens(promptTokens);
+  const promptTokens = texts.reduce((n, t) => n + countTokens(t), 0);
+  const spec: CallSpec = {
+    callType: 'aembedding',
+    requestId: randomUUID(),
+    promptTokens,
+    completionTokens: 0,
+    cost: costOf(model, promptTokens, 0),
+  };
+  return runModelCall(ctx, model, body, spec, call => {
+    if (call.failure) throw call.fail();
+    call.succeed();
     const asBase64 = body.encoding_format === 'base64';
     return {
       body: {
@@ -469,24 +408,12 @@ async function embeddings(ctx: RequestCtx): Promise<Reply> {
               : vector,
           };
         }),
-        model: providerModel,
+        model: call.providerModel,
         usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
       },
-      headers: {
-        ...lease.headers,
-        ...litellmHeaders(
-          app,
-          model,
-          randomUUID(),
-          cost.total,
-          currentKeySpend(ctx),
-          ctx.startedAt,
-        ),
-      },
+      headers: call.headers(),
     };
-  } finally {
-    lease.release();
-  }
+  });
 }
 
 function listModels(ctx: RequestCtx): Reply {
@@ -555,6 +482,18 @@ export const completionRoutes: RouteDef[] = [
     path: '/v1/chat/completions',
     access: 'llm',
     handler: chatCompletions,
+  },
+  {
+    method: 'POST',
+    path: '/completions',
+    access: 'llm',
+    handler: textCompletions,
+  },
+  {
+    method: 'POST',
+    path: '/v1/completions',
+    access: 'llm',
+    handler: textCompletions,
   },
   { method: 'POST', path: '/embeddings', access: 'llm', handler: embeddings },
   {

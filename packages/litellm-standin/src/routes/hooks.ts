@@ -16,6 +16,7 @@ export type RuntimeSwitches = Pick<
   | 'licensed'
   | 'latencyMs'
   | 'streamChunkDelayMs'
+  | 'mockStreamChunks'
   | 'maxEndUserBudget'
   | 'alwaysIncludeStreamUsage'
 >;
@@ -56,6 +57,7 @@ const configSchema = z
     licensed: z.boolean().optional(),
     latencyMs: z.number().min(0).optional(),
     streamChunkDelayMs: z.number().min(0).optional(),
+    mockStreamChunks: z.number().int().min(0).max(100_000).optional(),
     maxEndUserBudget: z.number().optional(),
     alwaysIncludeStreamUsage: z.boolean().optional(),
   })

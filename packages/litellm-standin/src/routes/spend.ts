@@ -7,6 +7,7 @@ import type {
   RouteDef,
   StandInApp,
 } from '../http';
+import { type CallType, ENDPOINT_OF_CALL_TYPE } from '../spend';
 import { type SpendLogRow, snapshot } from '../state';
 import { intQuery, parseQuery } from '../validation';
 
@@ -136,7 +137,7 @@ function dailyResults(rows: SpendLogRow[]) {
       addTo(providers, row.custom_llm_provider, row, true);
       addTo(
         endpoints,
-        row.call_type === 'aembedding' ? '/embeddings' : '/chat/completions',
+        ENDPOINT_OF_CALL_TYPE[row.call_type as CallType] ?? '/chat/completions',
         row,
         true,
       );
