@@ -18,6 +18,15 @@ import {
   KeyProvisionerHooks,
 } from './service/provisioning/KeyProvisioner';
 import { loadPolicy } from './service/policy';
+import { CallLedger } from './database/CallLedger';
+import { DifyEndUserStore } from './database/DifyEndUserStore';
+import { readGatewayConfig } from './gateway/config';
+import { GatewayService } from './gateway/GatewayService';
+import { IdentityResolver } from './gateway/identity';
+import { GatewayKeys } from './gateway/keys';
+import { ModelPrices } from './gateway/pricing';
+import { createGatewayRouter } from './gateway/router';
+import { GATEWAY_DEFAULTS } from './gateway/config';
 
 /** Id of the scheduled task that moves stored keys to the active encryption key. */
 export const REENCRYPT_TASK_ID = 'ai-tiles-reencrypt-keys';
@@ -42,6 +51,10 @@ export interface AiTilesPluginOptions {
    * benchmarks that separate LiteLLM's time from the portal's own.
    */
   litellmFetch?: typeof fetch;
+  /** The fetch of the gateway's Dify end-user lookup; default the global fetch. */
+  difyFetch?: typeof fetch;
+  /** Ledger batching (tests flush at once). */
+  ledger?: { flushIntervalMs?: number };
 }
 
 /**
@@ -63,6 +76,7 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
           cache: coreServices.cache,
           auditor: coreServices.auditor,
           scheduler: coreServices.scheduler,
+          lifecycle: coreServices.lifecycle,
           catalog: catalogServiceRef,
         },
         async init({
@@ -75,6 +89,7 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
           cache,
           auditor,
           scheduler,
+          lifecycle,
           catalog,
         }) {
           const policy = await loadPolicy(config);
@@ -84,10 +99,12 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
               'aiTiles.policy is required when aiTiles.litellm is configured: employees accept it before they get a key',
             );
           }
+          const gatewayConfig = readGatewayConfig(config, accessConfig);
           const knex = await applyMigrations(database);
           const acceptances = new PolicyAcceptanceStore(knex);
 
           let access: AccessService;
+          let gateway: GatewayService | undefined;
           if (accessConfig.configured) {
             const { litellm, budgets } = accessConfig;
             const encryption = KeyEncryption.fromConfig(
@@ -125,13 +142,31 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
               budgets,
             });
             const userCacheKey = AccessService.userCacheKey;
+            let gatewayKeys: GatewayKeys | undefined;
             const provisioner = new KeyProvisioner({
               vault,
               client: getClient,
-              profile: ref => directory.getProfile(ref),
+              // Employees, and the AI apps' service keys of the gateway.
+              profile: async ref =>
+                ref.startsWith('component:')
+                  ? {
+                      entityRef: ref,
+                      displayName: `AI app ${ref} (service key)`,
+                      budget: {
+                        maxBudget:
+                          gatewayConfig?.serviceKeyBudget ??
+                          GATEWAY_DEFAULTS.serviceKeyBudget,
+                        duration: budgets.duration,
+                        source: { kind: 'app' },
+                      },
+                    }
+                  : directory.getProfile(ref),
               auditor,
               logger,
-              onKeyChanged: ref => cache.delete(userCacheKey(ref)),
+              onKeyChanged: async ref => {
+                gatewayKeys?.forget(ref);
+                await cache.delete(userCacheKey(ref));
+              },
               staleClaimMs:
                 options.provisioning?.staleClaimMs ??
                 10 * litellm.timeoutMs + 10_000,
@@ -152,6 +187,40 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
               logger,
               cacheTtlMs: options.userCacheTtlMs,
             });
+
+            if (gatewayConfig) {
+              const ledger = new CallLedger(knex, logger, options.ledger);
+              gatewayKeys = new GatewayKeys({
+                provisioner,
+                vault,
+                acceptances,
+                policyVersion: policy!.version,
+                policyUrl: `${(
+                  config.getOptionalString('app.baseUrl') ?? ''
+                ).replace(/\/+$/, '')}/ai/policy`,
+              });
+              gateway = new GatewayService({
+                config: gatewayConfig,
+                identity: new IdentityResolver({
+                  catalog,
+                  auth,
+                  logger,
+                  difyEndUsers: new DifyEndUserStore(knex),
+                  difyBaseUrl: gatewayConfig.difyBaseUrl,
+                  fetch: options.difyFetch,
+                }),
+                keys: gatewayKeys,
+                ledger,
+                prices: new ModelPrices(getClient, logger),
+                admin: getClient,
+                logger,
+              });
+              const service = gateway;
+              lifecycle.addShutdownHook(async () => {
+                await service.close();
+                await ledger.flush();
+              });
+            }
 
             // Encryption key rotation: rows written with an older key are
             // re-encrypted with the first (active) one.
@@ -183,9 +252,26 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
             });
           }
 
-          httpRouter.use(await createRouter({ policy, access, httpAuth }));
+          httpRouter.use(
+            await createRouter({
+              policy,
+              access,
+              httpAuth,
+              gateway: createGatewayRouter({
+                service: gateway,
+                maxBodyBytes:
+                  gatewayConfig?.limits.maxBodyBytes ??
+                  GATEWAY_DEFAULTS.maxBodyBytes,
+              }),
+            }),
+          );
           httpRouter.addAuthPolicy({
             path: '/health',
+            allow: 'unauthenticated',
+          });
+          // Callers authenticate with gateway client tokens instead.
+          httpRouter.addAuthPolicy({
+            path: '/gateway',
             allow: 'unauthenticated',
           });
         },

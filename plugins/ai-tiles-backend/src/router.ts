@@ -14,6 +14,8 @@ export interface RouterOptions {
   /** The employee API (`/me/*`); omitted in tests of the policy route only. */
   access?: AccessService;
   httpAuth?: HttpAuthService;
+  /** The OpenAI-compatible gateway, mounted at /gateway/v1. */
+  gateway?: express.Router;
 }
 
 /**
@@ -23,8 +25,10 @@ export interface RouterOptions {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { policy, access, httpAuth } = options;
+  const { policy, access, httpAuth, gateway } = options;
   const router = Router();
+  // Before the JSON parser: the gateway reads its bodies itself.
+  if (gateway) router.use('/gateway/v1', gateway);
   router.use(express.json({ limit: '16kb' }));
 
   router.get('/health', (_req, res) => {

@@ -125,9 +125,12 @@ export function aiTilesConfig(options: {
   budgets?: JsonObject;
   timeoutMs?: number;
   retries?: number;
+  gateway?: JsonObject;
 }): JsonObject {
   return {
+    app: { baseUrl: 'https://portal.example.com' },
     aiTiles: {
+      ...(options.gateway ? { gateway: options.gateway } : {}),
       policy: {
         version: options.policyVersion ?? '2026-11',
         title: 'Acceptable use of AI',

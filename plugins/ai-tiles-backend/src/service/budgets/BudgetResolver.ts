@@ -21,7 +21,9 @@ const MAX_GROUP_DEPTH = 20;
 export type BudgetSource =
   | { kind: 'user' }
   | { kind: 'group'; group: string; distance: number }
-  | { kind: 'default' };
+  | { kind: 'default' }
+  /** An AI app's service key (aiTiles.gateway.serviceKeys). */
+  | { kind: 'app' };
 
 export interface ResolvedBudget {
   maxBudget: number;

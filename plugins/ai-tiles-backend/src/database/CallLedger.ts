@@ -1,0 +1,180 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Knex } from 'knex';
+
+const TABLE = 'ai_gateway_calls';
+
+/** One model call through the gateway. */
+export interface LedgerEntry {
+  createdAt: Date;
+  /** The employee; undefined when unresolved (charged to the app). */
+  userRef?: string;
+  /** Owner of the LiteLLM key that was charged. */
+  chargedRef: string;
+  chargedTo: 'employee' | 'app';
+  appRef: string;
+  clientId: string;
+  channel: 'openwebui' | 'dify';
+  route: string;
+  model?: string;
+  stream: boolean;
+  promptTokens?: number;
+  completionTokens?: number;
+  cost?: number;
+  costSource: 'header' | 'usage' | 'none';
+  status: number;
+  errorType?: string;
+  latencyMs: number;
+  requestId?: string;
+}
+
+export interface LedgerRow extends LedgerEntry {
+  id: number;
+}
+
+export interface CallLedgerOptions {
+  /** Rows are written at most this long after the call. Default 250 ms. */
+  flushIntervalMs?: number;
+  /** A batch this large is written at once. Default 500. */
+  maxBatch?: number;
+  /** Rows kept while the database is failing; older ones are dropped (logged). Default 50,000. */
+  maxPending?: number;
+}
+
+/**
+ * The gateway's ledger (`ai_gateway_calls`). Calls are recorded in memory and
+ * written in multi-row inserts: a row per statement would cost more than the
+ * gateway's own work at a few thousand calls per second. `flush()` runs on
+ * shutdown, so a clean stop loses nothing.
+ */
+export class CallLedger {
+  private pending: LedgerEntry[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly flushIntervalMs: number;
+  private readonly maxBatch: number;
+  private readonly maxPending: number;
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly logger: LoggerService,
+    options: CallLedgerOptions = {},
+  ) {
+    this.flushIntervalMs = options.flushIntervalMs ?? 250;
+    this.maxBatch = options.maxBatch ?? 500;
+    this.maxPending = options.maxPending ?? 50_000;
+  }
+
+  record(entry: LedgerEntry): void {
+    this.pending.push(entry);
+    if (this.pending.length > this.maxPending) {
+      const dropped = this.pending.length - this.maxPending;
+      this.pending.splice(0, dropped);
+      this.logger.error(
+        `AI gateway ledger: the database is not keeping up; dropped ${dropped} unwritten rows`,
+      );
+    }
+    if (this.pending.length >= this.maxBatch) {
+      void this.flush();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), this.flushIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes everything recorded so far. */
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.flushing = this.flushing.then(() => this.writeAll());
+    return this.flushing;
+  }
+
+  /** Rows, newest first (tests and the admin views). */
+  async list(
+    filter: { userRef?: string; appRef?: string; limit?: number } = {},
+  ): Promise<LedgerRow[]> {
+    const query = this.knex(TABLE)
+      .orderBy('id', 'desc')
+      .limit(filter.limit ?? 100);
+    if (filter.userRef) query.where('user_ref', filter.userRef);
+    if (filter.appRef) query.where('app_ref', filter.appRef);
+    const rows = await query;
+    return rows.map(fromRow);
+  }
+
+  private async writeAll(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.slice(0, this.maxBatch);
+      try {
+        // SQLite caps bound parameters per statement: 18 columns × 50 rows.
+        await this.knex.batchInsert(TABLE, batch.map(toRow), 50);
+        this.pending.splice(0, batch.length);
+      } catch (error) {
+        this.logger.error(
+          `AI gateway ledger: could not write ${batch.length} rows, retrying later: ${error}`,
+        );
+        if (!this.timer) {
+          this.timer = setTimeout(() => void this.flush(), 5_000);
+          this.timer.unref();
+        }
+        return;
+      }
+    }
+  }
+}
+
+function toRow(e: LedgerEntry) {
+  return {
+    created_at: e.createdAt,
+    user_ref: e.userRef ?? null,
+    charged_ref: e.chargedRef,
+    charged_to: e.chargedTo,
+    app_ref: e.appRef,
+    client_id: e.clientId,
+    channel: e.channel,
+    route: e.route,
+    model: e.model?.slice(0, 255) ?? null,
+    stream: e.stream,
+    prompt_tokens: e.promptTokens ?? null,
+    completion_tokens: e.completionTokens ?? null,
+    cost: e.cost ?? null,
+    cost_source: e.costSource,
+    status: e.status,
+    error_type: e.errorType?.slice(0, 64) ?? null,
+    latency_ms: Math.round(e.latencyMs),
+    request_id: e.requestId?.slice(0, 255) ?? null,
+  };
+}
+
+const toDate = (v: Date | number | string) =>
+  v instanceof Date
+    ? v
+    : new Date(typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v);
+const optional = <T>(v: T | null): T | undefined =>
+  v === null ? undefined : v;
+
+function fromRow(r: any): LedgerRow {
+  return {
+    id: Number(r.id),
+    createdAt: toDate(r.created_at),
+    userRef: optional(r.user_ref),
+    chargedRef: r.charged_ref,
+    chargedTo: r.charged_to,
+    appRef: r.app_ref,
+    clientId: r.client_id,
+    channel: r.channel,
+    route: r.route,
+    model: optional(r.model),
+    stream: Boolean(r.stream),
+    promptTokens: optional(r.prompt_tokens),
+    completionTokens: optional(r.completion_tokens),
+    cost: r.cost === null ? undefined : Number(r.cost),
+    costSource: r.cost_source,
+    status: Number(r.status),
+    errorType: optional(r.error_type),
+    latencyMs: Number(r.latency_ms),
+    requestId: optional(r.request_id),
+  };
+}

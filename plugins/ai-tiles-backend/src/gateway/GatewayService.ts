@@ -1,0 +1,594 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import type { Request, Response } from 'express';
+import { IncomingHttpHeaders } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { Readable, Transform } from 'node:stream';
+import { Dispatcher, Pool, errors as undiciErrors } from 'undici';
+import { CallLedger, LedgerEntry } from '../database/CallLedger';
+import { LiteLlmClient } from '../service/litellm/LiteLlmClient';
+import { budgetExceededMessage } from './budgetMessage';
+import { ClientAuthenticator } from './clients';
+import { GatewayClient, GatewayConfig } from './config';
+import { GatewayError, invalidRequest } from './errors';
+import { IdentityResolver } from './identity';
+import { ChargedKey, GatewayKeys } from './keys';
+import { ModelPrices } from './pricing';
+import { GatewayRoute } from './routes';
+import { StreamUsageTap } from './streamUsage';
+
+/** Response headers that belong to one hop and are not passed on. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'proxy-connection',
+  'upgrade',
+  'te',
+  'trailer',
+]);
+/** Error bodies are read up to this size (they are small JSON). */
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** What the ledger learns about one call as it goes. */
+interface CallRecord {
+  started: number;
+  createdAt: Date;
+  client: GatewayClient;
+  route: GatewayRoute;
+  userRef?: string;
+  charged?: ChargedKey;
+  model?: string;
+  stream: boolean;
+  promptTokens?: number;
+  completionTokens?: number;
+  headerCost?: number;
+  requestId?: string;
+  status: number;
+  errorType?: string;
+}
+
+const number = (v: unknown) =>
+  typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+
+function header(headers: IncomingHttpHeaders, name: string) {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function passOnHeaders(
+  upstream: Dispatcher.ResponseData['headers'],
+  drop: string[] = [],
+): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || drop.includes(name))
+      continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+async function readLimited(body: Readable, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) {
+      body.destroy();
+      break;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** LiteLLM's error envelope: `{"error":{"type","message"}}`. */
+function errorOf(body: Buffer): { type?: string; message?: string } {
+  try {
+    const json = JSON.parse(body.toString('utf8'));
+    const error = json?.error;
+    if (error && typeof error === 'object') {
+      return {
+        type: typeof error.type === 'string' ? error.type : undefined,
+        message: typeof error.message === 'string' ? error.message : undefined,
+      };
+    }
+  } catch {
+    // not JSON: passed through as it is
+  }
+  return {};
+}
+
+/** Usage of a JSON completion, read without parsing a large body twice. */
+function usageOf(text: string) {
+  const prompt = /"prompt_tokens"\s*:\s*(\d+)/.exec(text);
+  const completion = /"completion_tokens"\s*:\s*(\d+)/.exec(text);
+  const id = /^\s*\{\s*"id"\s*:\s*"([^"]{1,255})"/.exec(text);
+  return {
+    promptTokens: prompt ? Number(prompt[1]) : undefined,
+    completionTokens: completion ? Number(completion[1]) : undefined,
+    id: id?.[1],
+  };
+}
+
+export interface GatewayServiceOptions {
+  config: GatewayConfig;
+  identity: IdentityResolver;
+  keys: GatewayKeys;
+  ledger: CallLedger;
+  prices: ModelPrices;
+  /** LiteLLM admin client (budget details for the budget message). */
+  admin: () => LiteLlmClient;
+  logger: LoggerService;
+}
+
+/**
+ * The OpenAI-compatible gateway: authenticates the calling client (Open
+ * WebUI or a Dify app), works out the employee, and forwards the call to
+ * LiteLLM with that employee's personal key, so LiteLLM's per-user budget
+ * covers chat, apps and direct use alike. Streams pass through chunk by
+ * chunk with back-pressure; every model call gets a ledger row.
+ */
+export class GatewayService {
+  private readonly clients: ClientAuthenticator;
+  private readonly pool: Pool;
+  private readonly basePath: string;
+  private readonly inFlight = new Map<string, number>();
+
+  constructor(private readonly options: GatewayServiceOptions) {
+    const { config } = options;
+    this.clients = new ClientAuthenticator(config.clients);
+    const upstream = new URL(config.upstreamUrl);
+    this.basePath = upstream.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(upstream.origin, {
+      connect: { timeout: config.limits.connectTimeoutMs },
+      headersTimeout: config.limits.timeoutMs,
+      bodyTimeout: config.limits.timeoutMs,
+      keepAliveTimeout: 30_000,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  /** Express handler of one route. Never throws: errors are answered. */
+  async handle(route: GatewayRoute, req: Request, res: Response) {
+    const call: CallRecord = {
+      started: performance.now(),
+      createdAt: new Date(),
+      client: undefined as unknown as GatewayClient,
+      route,
+      stream: false,
+      status: 0,
+    };
+    let released: (() => void) | undefined;
+    try {
+      const client = this.clients.authenticate(req.headers);
+      if (!client) {
+        throw new GatewayError(
+          401,
+          'invalid_request_error',
+          'Missing or unknown client token: the AI gateway serves only configured clients (aiTiles.gateway.clients)',
+          'invalid_api_key',
+        );
+      }
+      call.client = client;
+
+      let json: Record<string, unknown> | undefined;
+      if (route.body === 'json') {
+        json = this.parseJson(req.body);
+        call.model = typeof json.model === 'string' ? json.model : undefined;
+        call.stream = json.stream === true;
+      }
+      // Identity fields count only from a client of the right kind.
+      const identity = await this.options.identity.resolve(
+        client,
+        client.kind === 'openwebui'
+          ? header(req.headers, this.options.config.emailHeader)
+          : undefined,
+        client.kind === 'dify' ? json?.user : undefined,
+      );
+      if (identity.kind === 'employee') {
+        call.userRef = identity.userRef;
+        released = this.acquireSlot(identity.userRef);
+      }
+      const charged = await this.options.keys.keyFor(client, identity);
+      call.charged = charged;
+
+      await this.forward(call, req, res, json);
+    } catch (error) {
+      this.fail(call, res, error);
+    } finally {
+      released?.();
+      if (route.ledger && call.client && call.charged) this.record(call);
+    }
+  }
+
+  private parseJson(body: unknown): Record<string, unknown> {
+    if (!Buffer.isBuffer(body) || body.length === 0) {
+      throw invalidRequest('The request body must be a JSON object');
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw invalidRequest('The request body is not valid JSON');
+    }
+    if (!json || typeof json !== 'object' || Array.isArray(json)) {
+      throw invalidRequest('The request body must be a JSON object');
+    }
+    return json as Record<string, unknown>;
+  }
+
+  /** Per-employee concurrency limit; returns the release function. */
+  private acquireSlot(userRef: string): () => void {
+    const limit = this.options.config.limits.maxConcurrentPerEmployee;
+    const current = this.inFlight.get(userRef) ?? 0;
+    if (current >= limit) {
+      throw new GatewayError(
+        429,
+        'rate_limit_error',
+        `Too many AI requests at once: at most ${limit} may run at the same time. Wait for one to finish and try again.`,
+        'concurrency_limit',
+      );
+    }
+    this.inFlight.set(userRef, current + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const n = (this.inFlight.get(userRef) ?? 1) - 1;
+      if (n <= 0) this.inFlight.delete(userRef);
+      else this.inFlight.set(userRef, n);
+    };
+  }
+
+  private async forward(
+    call: CallRecord,
+    req: Request,
+    res: Response,
+    json: Record<string, unknown> | undefined,
+  ): Promise<void> {
+    const { route, client } = call;
+    let body: Buffer | string | Readable | undefined;
+    let hideUsageChunk = false;
+    if (json) {
+      const streamOptions = json.stream_options as
+        | { include_usage?: unknown }
+        | undefined;
+      if (call.stream && streamOptions?.include_usage !== true) {
+        // Ask for usage (the ledger needs it) and hide it from the client.
+        hideUsageChunk = true;
+        body = JSON.stringify({
+          ...json,
+          stream_options: { ...(streamOptions ?? {}), include_usage: true },
+        });
+      } else {
+        body = req.body as Buffer;
+      }
+    } else if (route.body === 'multipart') {
+      body = this.limitedUpload(req);
+    }
+
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) abort.abort();
+    };
+    res.on('close', onClose);
+
+    const headers: Record<string, string> = {
+      'x-litellm-tags': [
+        'ai-portal',
+        `channel:${client.kind}`,
+        `app:${client.entityRef}`,
+        `charged:${call.charged!.chargedTo}`,
+      ].join(','),
+    };
+    const contentType = header(req.headers, 'content-type');
+    if (body !== undefined) {
+      headers['content-type'] =
+        json || !contentType ? 'application/json' : contentType;
+    }
+    const query = req.url.indexOf('?');
+    const path = `${this.basePath}/v1/${route.path}${
+      query >= 0 ? req.url.slice(query) : ''
+    }`;
+
+    let upstream: Dispatcher.ResponseData;
+    for (let attempt = 0; ; attempt++) {
+      headers.authorization = `Bearer ${call.charged!.rawKey}`;
+      upstream = await this.pool.request({
+        path,
+        method: route.method,
+        headers,
+        body,
+        signal: abort.signal,
+      });
+      // A 401 for a key from the cache: rotated on another replica. Once
+      // more with the stored key (only a body read whole can be resent).
+      if (
+        upstream.statusCode === 401 &&
+        attempt === 0 &&
+        !(body instanceof Readable)
+      ) {
+        await upstream.body.dump();
+        this.options.keys.forget(call.charged!.ownerRef);
+        call.charged = await this.options.keys.keyFor(
+          client,
+          call.userRef
+            ? { kind: 'employee', userRef: call.userRef }
+            : { kind: 'app', reason: 'unknown-employee' },
+        );
+        continue;
+      }
+      break;
+    }
+
+    const status = upstream.statusCode;
+    const h = upstream.headers;
+    call.requestId =
+      (h['x-litellm-call-id'] as string | undefined) ?? undefined;
+    const headerCost = Number(h['x-litellm-response-cost']);
+    if (
+      h['x-litellm-response-cost'] !== undefined &&
+      Number.isFinite(headerCost)
+    )
+      call.headerCost = headerCost;
+    const type = String(h['content-type'] ?? '');
+
+    if (status >= 400) {
+      call.requestId = callId;
+      await this.passError(call, res, upstream, status);
+      return;
+    }
+    call.status = status;
+    if (type.startsWith('text/event-stream')) {
+      await this.passStream(call, res, upstream, hideUsageChunk);
+      call.requestId ??= callId;
+    } else if (route.ledger && type.includes('json')) {
+      const bytes = await readLimited(upstream.body, Number.MAX_SAFE_INTEGER);
+      const usage = usageOf(bytes.toString('utf8'));
+      call.promptTokens = usage.promptTokens;
+      call.completionTokens = usage.completionTokens;
+      call.requestId = usage.id ?? callId;
+      res.writeHead(status, passOnHeaders(h, ['content-length']));
+      res.end(bytes);
+    } else {
+      call.requestId = callId;
+      res.writeHead(status, passOnHeaders(h));
+      await this.pipe(upstream.body, res);
+    }
+  }
+
+  /** Streams a multipart upload on, refusing it past the body limit. */
+  private limitedUpload(req: Request): Readable {
+    const limit = this.options.config.limits.maxBodyBytes;
+    const declared = Number(header(req.headers, 'content-length'));
+    if (Number.isFinite(declared) && declared > limit) {
+      throw this.tooLarge();
+    }
+    let size = 0;
+    const counter = new Transform({
+      transform: (chunk: Buffer, _enc, done) => {
+        size += chunk.length;
+        done(size > limit ? this.tooLarge() : null, chunk);
+      },
+    });
+    req.on('error', error => counter.destroy(error));
+    return req.pipe(counter);
+  }
+
+  private tooLarge(): GatewayError {
+    return new GatewayError(
+      413,
+      'invalid_request_error',
+      `The request body is larger than ${this.options.config.limits.maxBodyBytes} bytes (aiTiles.gateway.limits.maxBodyBytes)`,
+      'request_too_large',
+    );
+  }
+
+  private async passError(
+    call: CallRecord,
+    res: Response,
+    upstream: Dispatcher.ResponseData,
+    status: number,
+  ): Promise<void> {
+    const bytes = await readLimited(upstream.body, MAX_ERROR_BODY);
+    const error = errorOf(bytes);
+    call.errorType = error.type;
+    if (error.type === 'budget_exceeded') {
+      const { ownerRef, chargedTo } = call.charged!;
+      throw new GatewayError(
+        429,
+        'budget_exceeded',
+        await budgetExceededMessage(this.options.admin(), ownerRef, chargedTo),
+        'budget_exceeded',
+      );
+    }
+    // Status and OpenAI-style body exactly as LiteLLM sent them.
+    call.status = status;
+    res.writeHead(status, passOnHeaders(upstream.headers, ['content-length']));
+    res.end(bytes);
+  }
+
+  private async passStream(
+    call: CallRecord,
+    res: Response,
+    upstream: Dispatcher.ResponseData,
+    hideUsageChunk: boolean,
+  ): Promise<void> {
+    const tap = new StreamUsageTap(hideUsageChunk);
+    res.writeHead(call.status, {
+      ...passOnHeaders(upstream.headers, ['content-length']),
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+    });
+    res.flushHeaders();
+    try {
+      for await (const chunk of upstream.body) {
+        const out = tap.transform(chunk as Buffer);
+        if (out !== undefined && !res.write(out)) {
+          await new Promise<void>(resolve => {
+            const done = () => {
+              res.off('drain', done);
+              res.off('close', done);
+              resolve();
+            };
+            res.on('drain', done);
+            res.on('close', done);
+          });
+        }
+        if (res.destroyed) break;
+      }
+    } finally {
+      call.promptTokens = tap.usage.promptTokens;
+      call.completionTokens = tap.usage.completionTokens;
+      call.requestId ??= tap.usage.id;
+    }
+    res.end();
+  }
+
+  private async pipe(body: Readable, res: Response): Promise<void> {
+    for await (const chunk of body) {
+      if (!res.write(chunk)) {
+        await new Promise<void>(resolve => {
+          res.once('drain', resolve);
+          res.once('close', resolve);
+        });
+      }
+      if (res.destroyed) break;
+    }
+    res.end();
+  }
+
+  /** Answers an error in OpenAI's shape, or ends a response already begun. */
+  private fail(call: CallRecord, res: Response, error: unknown): void {
+    const gatewayError = this.toGatewayError(error, res);
+    if (!gatewayError) {
+      // The caller went away: nothing to answer.
+      call.status = 499;
+      call.errorType = 'client_closed_request';
+      return;
+    }
+    call.status = gatewayError.status;
+    call.errorType ??= gatewayError.type;
+    if (res.headersSent) {
+      // Mid-stream: the status is gone; cut the stream so the client sees it.
+      res.destroy();
+      return;
+    }
+    if (gatewayError.status >= 500) {
+      this.options.logger.warn(
+        `AI gateway: ${call.client?.id ?? 'unauthenticated'} ${
+          call.route.path
+        } → ${gatewayError.status}: ${gatewayError.message}`,
+      );
+    }
+    res.status(gatewayError.status).json(gatewayError.body);
+  }
+
+  private toGatewayError(
+    error: unknown,
+    res: Response,
+  ): GatewayError | undefined {
+    if (error instanceof GatewayError) return error;
+    const { limits } = this.options.config;
+    if (
+      error instanceof undiciErrors.RequestAbortedError ||
+      (error as Error)?.name === 'AbortError'
+    ) {
+      if (res.destroyed || res.writableEnded) return undefined;
+    }
+    if (
+      error instanceof undiciErrors.HeadersTimeoutError ||
+      error instanceof undiciErrors.BodyTimeoutError
+    ) {
+      return new GatewayError(
+        504,
+        'timeout_error',
+        `LiteLLM did not answer within ${Math.round(
+          limits.timeoutMs / 1000,
+        )} s (aiTiles.gateway.limits.timeoutMs)`,
+        'upstream_timeout',
+      );
+    }
+    const code = (error as { code?: string })?.code;
+    if (
+      error instanceof undiciErrors.ConnectTimeoutError ||
+      error instanceof undiciErrors.SocketError ||
+      code === 'ECONNREFUSED' ||
+      code === 'ECONNRESET' ||
+      code === 'ENOTFOUND' ||
+      code === 'EAI_AGAIN' ||
+      code === 'EHOSTUNREACH'
+    ) {
+      return new GatewayError(
+        502,
+        'api_connection_error',
+        'The AI service (LiteLLM) cannot be reached; try again in a moment',
+        'upstream_unreachable',
+      );
+    }
+    // Provisioning and catalog errors carry a Backstage status (503, 502…).
+    const status = (error as { statusCode?: number })?.statusCode;
+    const message = (error as Error)?.message ?? String(error);
+    if (status === 503 || status === 502) {
+      return new GatewayError(status, 'service_unavailable', message);
+    }
+    this.options.logger.error(`AI gateway: unexpected error: ${message}`);
+    return new GatewayError(
+      500,
+      'internal_error',
+      'The AI gateway failed unexpectedly; the error is logged',
+    );
+  }
+
+  private record(call: CallRecord): void {
+    void this.cost(call).then(({ cost, costSource }) => {
+      const entry: LedgerEntry = {
+        createdAt: call.createdAt,
+        userRef: call.userRef,
+        chargedRef: call.charged!.ownerRef,
+        chargedTo: call.charged!.chargedTo,
+        appRef: call.client.entityRef,
+        clientId: call.client.id,
+        channel: call.client.kind,
+        route: call.route.path,
+        model: call.model,
+        stream: call.stream,
+        promptTokens: call.promptTokens,
+        completionTokens: call.completionTokens,
+        cost,
+        costSource,
+        status: call.status || 500,
+        errorType: call.errorType,
+        latencyMs: performance.now() - call.started,
+        requestId: call.requestId,
+      };
+      this.options.ledger.record(entry);
+    });
+  }
+
+  /** LiteLLM's cost header for whole responses, else usage × price. */
+  private async cost(
+    call: CallRecord,
+  ): Promise<{ cost?: number; costSource: LedgerEntry['costSource'] }> {
+    if (call.status >= 400) return { cost: 0, costSource: 'none' };
+    if (!call.stream && call.headerCost !== undefined) {
+      return { cost: call.headerCost, costSource: 'header' };
+    }
+    const p = number(call.promptTokens);
+    const c = number(call.completionTokens);
+    if (p !== undefined || c !== undefined) {
+      const cost = await this.options.prices
+        .cost(call.model, p ?? 0, c ?? 0)
+        .catch(() => undefined);
+      if (cost !== undefined) return { cost, costSource: 'usage' };
+    }
+    if (call.headerCost !== undefined) {
+      return { cost: call.headerCost, costSource: 'header' };
+    }
+    return { costSource: 'none' };
+  }
+}

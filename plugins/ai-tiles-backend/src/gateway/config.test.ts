@@ -1,0 +1,125 @@
+import { ConfigReader } from '@backstage/config';
+import { AccessConfig } from '../config/accessConfig';
+import { readGatewayConfig } from './config';
+
+const access: AccessConfig = {
+  configured: true,
+  litellm: {
+    baseUrl: 'http://litellm:4000/',
+    publicUrl: 'http://litellm:4000',
+    timeoutMs: 1000,
+    retries: 0,
+  },
+  encryptionKeys: [],
+  budgets: {
+    default: 20,
+    duration: '1mo',
+    ceiling: 100,
+    groups: [],
+    users: [],
+  },
+};
+const token = 't'.repeat(32);
+const read = (gateway: unknown, extra: object = {}) =>
+  readGatewayConfig(
+    new ConfigReader({ aiTiles: { gateway, ...extra } } as any),
+    access,
+  );
+
+describe('readGatewayConfig', () => {
+  it('is undefined without aiTiles.gateway', () => {
+    expect(readGatewayConfig(new ConfigReader({}), access)).toBeUndefined();
+  });
+
+  it('applies defaults and normalises refs', () => {
+    const config = read(
+      {
+        clients: [
+          { id: 'owui', kind: 'openwebui', token, entityRef: 'Open-Chat' },
+        ],
+        openWebUi: { emailHeader: 'X-Forwarded-Email' },
+        limits: { maxConcurrentPerEmployee: '4' },
+      },
+      { dify: { baseUrl: 'http://dify/' } },
+    )!;
+    expect(config).toMatchObject({
+      upstreamUrl: 'http://litellm:4000',
+      emailHeader: 'x-forwarded-email',
+      difyBaseUrl: 'http://dify',
+      serviceKeyBudget: 10,
+      clients: [{ entityRef: 'component:default/open-chat' }],
+      limits: {
+        maxConcurrentPerEmployee: 4,
+        maxBodyBytes: 25 * 1024 * 1024,
+        timeoutMs: 300_000,
+      },
+    });
+  });
+
+  it.each([
+    [{ clients: [] }, 'aiTiles.gateway.clients'],
+    [
+      {
+        clients: [
+          { id: 'x', kind: 'openwebui', token: 'short', entityRef: 'a' },
+        ],
+      },
+      'aiTiles.gateway.clients[0].token must be at least 32 characters',
+    ],
+    [
+      { clients: [{ id: 'x', kind: 'slack', token, entityRef: 'a' }] },
+      'aiTiles.gateway.clients[0].kind',
+    ],
+    [
+      {
+        clients: [
+          { id: 'x', kind: 'dify', token, entityRef: 'user:default/jane' },
+        ],
+      },
+      'aiTiles.gateway.clients[0].entityRef must be the AI app entity ref',
+    ],
+    [
+      {
+        clients: [
+          { id: 'x', kind: 'dify', token, entityRef: 'a' },
+          { id: 'y', kind: 'dify', token, entityRef: 'b' },
+        ],
+      },
+      'aiTiles.gateway.clients[1].token must be unique',
+    ],
+    [
+      {
+        clients: [{ id: 'x', kind: 'dify', token, entityRef: 'a' }],
+        limits: { maxBodyBytes: -1 },
+      },
+      'aiTiles.gateway.limits.maxBodyBytes',
+    ],
+    [
+      {
+        clients: [{ id: 'x', kind: 'dify', token, entityRef: 'a' }],
+        serviceKeys: { maxBudget: 500 },
+      },
+      'aiTiles.gateway.serviceKeys.maxBudget must be ≤ aiTiles.budgets.ceiling (100)',
+    ],
+    [
+      {
+        clients: [{ id: 'x', kind: 'dify', token, entityRef: 'a' }],
+        upstreamUrl: 'ftp://x',
+      },
+      'aiTiles.gateway.upstreamUrl',
+    ],
+  ])('rejects %j naming the path', (gateway, message) => {
+    expect(() => read(gateway)).toThrow(message);
+  });
+
+  it('needs AI access configured', () => {
+    expect(() =>
+      readGatewayConfig(new ConfigReader({ aiTiles: { gateway: {} } }), {
+        configured: false,
+        missingConfig: ['aiTiles.litellm.baseUrl'],
+      }),
+    ).toThrow(
+      'aiTiles.gateway needs AI access configured first: set aiTiles.litellm.baseUrl',
+    );
+  });
+});

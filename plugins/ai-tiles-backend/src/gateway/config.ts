@@ -1,0 +1,188 @@
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { Config } from '@backstage/config';
+import { z } from 'zod';
+import { AccessConfig } from '../config/accessConfig';
+
+/** A caller of the gateway, authenticated by its client token. */
+export interface GatewayClient {
+  id: string;
+  kind: 'openwebui' | 'dify';
+  /** Secret; compared in constant time, never logged. */
+  token: string;
+  /** The AI app (catalog Component) the client serves; owner of its service key. */
+  entityRef: string;
+  /** Dify app API key, for the end-user lookup (dify clients). */
+  difyApiKey?: string;
+}
+
+export interface GatewayConfig {
+  /** Where model calls go (LiteLLM's OpenAI-compatible API). */
+  upstreamUrl: string;
+  clients: GatewayClient[];
+  /** Lower-case name of Open WebUI's forwarded e-mail header. */
+  emailHeader: string;
+  /** Dify API base URL for `GET /v1/end-users/{id}`; optional. */
+  difyBaseUrl?: string;
+  /** Budget of each app's service key (USD per aiTiles.budgets.duration). */
+  serviceKeyBudget: number;
+  limits: {
+    maxBodyBytes: number;
+    maxConcurrentPerEmployee: number;
+    timeoutMs: number;
+    connectTimeoutMs: number;
+  };
+}
+
+export const GATEWAY_DEFAULTS = {
+  emailHeader: 'x-openwebui-user-email',
+  serviceKeyBudget: 10,
+  maxBodyBytes: 25 * 1024 * 1024,
+  maxConcurrentPerEmployee: 8,
+  timeoutMs: 300_000,
+  connectTimeoutMs: 3_000,
+} as const;
+
+/** `${ENV}` substitution yields strings: accept numeric strings. */
+const number = (check: z.ZodNumber) =>
+  z.preprocess(
+    v => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
+    check,
+  );
+
+const entityRef = z.string().transform((value, ctx) => {
+  try {
+    const ref = parseEntityRef(value.trim(), {
+      defaultKind: 'component',
+      defaultNamespace: 'default',
+    });
+    if (ref.kind.toLocaleLowerCase('en-US') !== 'component') {
+      throw new Error('not a component');
+    }
+    return stringifyEntityRef(ref).toLocaleLowerCase('en-US');
+  } catch {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message:
+        'must be the AI app entity ref, e.g. component:default/legal-notice-check',
+    });
+    return z.NEVER;
+  }
+});
+
+const schema = z
+  .object({
+    upstreamUrl: z
+      .string()
+      .url()
+      .refine(u => /^https?:\/\//i.test(u), 'must be an http(s) URL')
+      .optional(),
+    clients: z
+      .array(
+        z.object({
+          id: z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9._-]{0,99}$/i, 'letters, digits, . _ -'),
+          kind: z.enum(['openwebui', 'dify']),
+          token: z
+            .string()
+            .min(32, 'must be at least 32 characters (a random secret)'),
+          entityRef,
+          difyApiKey: z.string().min(1).optional(),
+        }),
+      )
+      .min(1),
+    openWebUi: z
+      .object({
+        emailHeader: z
+          .string()
+          .regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name')
+          .optional(),
+      })
+      .optional(),
+    serviceKeys: z
+      .object({ maxBudget: number(z.number().min(0)).optional() })
+      .optional(),
+    limits: z
+      .object({
+        maxBodyBytes: number(z.number().int().min(1024)).optional(),
+        maxConcurrentPerEmployee: number(z.number().int().min(1)).optional(),
+        timeoutMs: number(z.number().int().min(100)).optional(),
+        connectTimeoutMs: number(z.number().int().min(100)).optional(),
+      })
+      .optional(),
+  })
+  .superRefine((value, ctx) => {
+    const seen = new Map<string, number>();
+    value.clients.forEach((client, index) => {
+      for (const [field, v] of [
+        ['id', client.id],
+        ['token', client.token],
+      ] as const) {
+        const key = `${field}:${v}`;
+        if (seen.has(key)) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['clients', index, field],
+            message: `must be unique (same as clients[${seen.get(key)}])`,
+          });
+        } else {
+          seen.set(key, index);
+        }
+      }
+    });
+  });
+
+/**
+ * Reads and validates `aiTiles.gateway`; undefined when absent (the gateway
+ * routes then answer 503). Errors name the path of the bad value.
+ */
+export function readGatewayConfig(
+  config: Config,
+  access: AccessConfig,
+): GatewayConfig | undefined {
+  const raw = config.getOptional('aiTiles.gateway');
+  if (raw === undefined) return undefined;
+  if (!access.configured) {
+    throw new Error(
+      `aiTiles.gateway needs AI access configured first: set ${access.missingConfig.join(
+        ', ',
+      )}`,
+    );
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue.path
+      .map(p => (typeof p === 'number' ? `[${p}]` : `.${p}`))
+      .join('');
+    throw new Error(`aiTiles.gateway${path} ${issue.message}`);
+  }
+  const g = parsed.data;
+  const serviceKeyBudget =
+    g.serviceKeys?.maxBudget ?? GATEWAY_DEFAULTS.serviceKeyBudget;
+  const ceiling = access.budgets.ceiling;
+  if (ceiling !== undefined && serviceKeyBudget > ceiling) {
+    throw new Error(
+      `aiTiles.gateway.serviceKeys.maxBudget must be ≤ aiTiles.budgets.ceiling (${ceiling})`,
+    );
+  }
+  const difyBaseUrl = config.getOptionalString('aiTiles.dify.baseUrl');
+  return {
+    upstreamUrl: (g.upstreamUrl ?? access.litellm.baseUrl).replace(/\/+$/, ''),
+    clients: g.clients,
+    emailHeader: (
+      g.openWebUi?.emailHeader ?? GATEWAY_DEFAULTS.emailHeader
+    ).toLowerCase(),
+    ...(difyBaseUrl ? { difyBaseUrl: difyBaseUrl.replace(/\/+$/, '') } : {}),
+    serviceKeyBudget,
+    limits: {
+      maxBodyBytes: g.limits?.maxBodyBytes ?? GATEWAY_DEFAULTS.maxBodyBytes,
+      maxConcurrentPerEmployee:
+        g.limits?.maxConcurrentPerEmployee ??
+        GATEWAY_DEFAULTS.maxConcurrentPerEmployee,
+      timeoutMs: g.limits?.timeoutMs ?? GATEWAY_DEFAULTS.timeoutMs,
+      connectTimeoutMs:
+        g.limits?.connectTimeoutMs ?? GATEWAY_DEFAULTS.connectTimeoutMs,
+    },
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * An error the gateway answers in OpenAI's shape, which chat windows and
+ * SDKs know how to show: `{"error":{"message","type","param","code"}}`.
+ */
+export class GatewayError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+    readonly code: string | null = null,
+  ) {
+    super(message);
+    this.name = 'GatewayError';
+  }
+
+  get body() {
+    return {
+      error: {
+        message: this.message,
+        type: this.type,
+        param: null,
+        code: this.code,
+      },
+    };
+  }
+}
+
+export const invalidRequest = (message: string, code: string | null = null) =>
+  new GatewayError(400, 'invalid_request_error', message, code);

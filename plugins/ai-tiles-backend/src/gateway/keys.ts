@@ -1,0 +1,123 @@
+import { LRUCache } from 'lru-cache';
+import { KeyVault } from '../database/KeyVault';
+import { PolicyAcceptanceStore } from '../database/PolicyAcceptanceStore';
+import { KeyProvisioner } from '../service/provisioning/KeyProvisioner';
+import { GatewayClient } from './config';
+import { GatewayError } from './errors';
+import { CallIdentity } from './identity';
+
+/** The LiteLLM key a call is made with, and whose it is. */
+export interface ChargedKey {
+  /** Owner of the key: the employee, or the app (its service key). */
+  ownerRef: string;
+  chargedTo: 'employee' | 'app';
+  rawKey: string;
+}
+
+const KEY_TTL_MS = 60_000;
+const POLICY_TTL_MS = 5 * 60_000;
+
+/**
+ * Decrypted keys for the gateway, provisioned on first use (employees after
+ * they accepted the current acceptable-use policy; apps without one). Keys
+ * stay in memory for a minute so a call costs no database read or
+ * decryption; a rotation on this replica drops its entry at once
+ * (`forget`), one on another replica is noticed by LiteLLM's 401 and retried
+ * with the stored key.
+ */
+export class GatewayKeys {
+  private readonly keys = new LRUCache<string, string>({
+    max: 100_000,
+    ttl: KEY_TTL_MS,
+  });
+  /** One load per owner at a time (provisioning runs at most once). */
+  private readonly loading = new Map<string, Promise<string>>();
+  private readonly accepted = new LRUCache<string, true>({
+    max: 100_000,
+    ttl: POLICY_TTL_MS,
+  });
+
+  constructor(
+    private readonly options: {
+      provisioner: KeyProvisioner;
+      vault: KeyVault;
+      acceptances: PolicyAcceptanceStore;
+      policyVersion: string;
+      /** Where employees read and accept the policy (shown in the error). */
+      policyUrl: string;
+    },
+  ) {}
+
+  async keyFor(
+    client: GatewayClient,
+    identity: CallIdentity,
+  ): Promise<ChargedKey> {
+    if (identity.kind === 'employee') {
+      await this.requirePolicy(identity.userRef);
+      return {
+        ownerRef: identity.userRef,
+        chargedTo: 'employee',
+        rawKey: await this.key(identity.userRef),
+      };
+    }
+    return {
+      ownerRef: client.entityRef,
+      chargedTo: 'app',
+      rawKey: await this.key(client.entityRef),
+    };
+  }
+
+  private key(ownerRef: string): Promise<string> {
+    const cached = this.keys.get(ownerRef);
+    if (cached) return Promise.resolve(cached);
+    let pending = this.loading.get(ownerRef);
+    if (!pending) {
+      pending = this.load(ownerRef)
+        .then(key => {
+          this.keys.set(ownerRef, key);
+          return key;
+        })
+        .finally(() => this.loading.delete(ownerRef));
+      this.loading.set(ownerRef, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * Drops a cached key (rotated here, or refused by LiteLLM). A load in
+   * flight is kept: it reads the vault after provisioning, so it returns the
+   * new key.
+   */
+  forget(ownerRef: string): void {
+    this.keys.delete(ownerRef);
+  }
+
+  private async requirePolicy(userRef: string): Promise<void> {
+    if (this.accepted.has(userRef)) return;
+    const { acceptances, policyVersion, policyUrl } = this.options;
+    const accepted = await acceptances.list(userRef);
+    if (!accepted.some(a => a.version === policyVersion)) {
+      throw new GatewayError(
+        403,
+        'permission_error',
+        `Before using AI, read and accept the acceptable-use policy (version ${policyVersion}) in the portal: ${policyUrl}`,
+        'policy_not_accepted',
+      );
+    }
+    this.accepted.set(userRef, true);
+  }
+
+  private async load(ownerRef: string): Promise<string> {
+    const { provisioner, vault } = this.options;
+    await provisioner.ensureKey(ownerRef);
+    const key = await vault.decrypt(ownerRef);
+    if (!key) {
+      throw new GatewayError(
+        503,
+        'service_unavailable',
+        'Your AI key is being replaced; try again in a moment',
+      );
+    }
+    return key;
+  }
+}
