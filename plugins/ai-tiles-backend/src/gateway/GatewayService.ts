@@ -327,8 +327,9 @@ export class GatewayService {
 
     const status = upstream.statusCode;
     const h = upstream.headers;
-    call.requestId =
-      (h['x-litellm-call-id'] as string | undefined) ?? undefined;
+    // The ledger names calls as LiteLLM's spend logs do: by the completion
+    // id (`chatcmpl-…`) when there is one, else LiteLLM's call id.
+    const callId = h['x-litellm-call-id'] as string | undefined;
     const headerCost = Number(h['x-litellm-response-cost']);
     if (
       h['x-litellm-response-cost'] !== undefined &&

@@ -263,4 +263,334 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
       dify.close();
     }
   });
+
+  /** Reads an SSE response, timing each chunk's arrival. */
+  async function readStream(res: Response) {
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    const arrivals: number[] = [];
+    let text = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      arrivals.push(performance.now());
+      text += decoder.decode(value, { stream: true });
+    }
+    return { text, arrivals };
+  }
+
+  it('streams chunk by chunk, hides the usage chunk it asked for, and records usage', async () => {
+    const { server, base } = await start();
+    await accept(server, JANE);
+    env.standIn.configure({ streamChunkDelayMs: 80 });
+
+    const sent = performance.now();
+    const res = await fetch(`${base}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify(chatBody({ stream: true, mock_stream_chunks: 6 })),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const { text, arrivals } = await readStream(res);
+    const finished = arrivals[arrivals.length - 1];
+    // The first chunk arrives while the stand-in is still producing the rest.
+    expect(arrivals[0] - sent).toBeLessThan(finished - sent - 250);
+    expect(text).toContain('chunk-1');
+    expect(text.trim().endsWith('data: [DONE]')).toBe(true);
+    expect(text).not.toContain('"usage":{');
+
+    const [row] = await ledgerRows(1);
+    const [log] = env.standIn.spendLogs();
+    expect(row).toMatchObject({
+      stream: databaseId === 'SQLITE_3' ? 1 : true,
+      prompt_tokens: log.prompt_tokens,
+      completion_tokens: log.completion_tokens,
+      cost_source: 'usage',
+      request_id: log.request_id,
+    });
+    expect(Number(row.cost)).toBeCloseTo(log.spend, 10);
+
+    // A client that asks for usage gets it.
+    env.standIn.configure({ streamChunkDelayMs: 0 });
+    const withUsage = await fetch(`${base}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify(
+        chatBody({ stream: true, stream_options: { include_usage: true } }),
+      ),
+    });
+    expect((await readStream(withUsage)).text).toContain('"usage":{');
+  });
+
+  it('aborts the upstream call when the client goes away', async () => {
+    const { server, base } = await start();
+    await accept(server, JANE);
+    env.standIn.configure({ streamChunkDelayMs: 100 });
+    const abort = new AbortController();
+    const res = await fetch(`${base}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify(chatBody({ stream: true, mock_stream_chunks: 50 })),
+      signal: abort.signal,
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    abort.abort();
+    await waitFor(async () =>
+      env.standIn.streams().aborted === 1 ? true : undefined,
+    );
+    expect(env.standIn.streams()).toMatchObject({ completed: 0, aborted: 1 });
+    const [row] = await ledgerRows(1);
+    expect(row).toMatchObject({
+      status: 499,
+      error_type: 'client_closed_request',
+    });
+  });
+
+  it('matches LiteLLM spend to the cent, streamed and not', async () => {
+    const { server, base } = await start();
+    await accept(server, JANE);
+    const calls = [
+      chatBody(),
+      chatBody({ stream: true }),
+      chatBody({ stream: true, stream_options: { include_usage: true } }),
+      chatBody({ messages: [{ role: 'user', content: 'x'.repeat(4000) }] }),
+      { model: 'gpt-4o-mini', prompt: 'Once upon a time', stream: true },
+    ];
+    for (const [i, body] of calls.entries()) {
+      const res = await fetch(
+        `${base}/${i === 4 ? 'completions' : 'chat/completions'}`,
+        {
+          method: 'POST',
+          headers: asOpenWebUi('jane.doe@example.com'),
+          body: JSON.stringify(body),
+        },
+      );
+      expect(res.status).toBe(200);
+      await res.text();
+    }
+    const rows = await ledgerRows(calls.length);
+    const ledgerTotal = rows.reduce((sum, r) => sum + Number(r.cost), 0);
+    const litellmTotal = env.standIn
+      .spendLogs()
+      .reduce((sum, l) => sum + l.spend, 0);
+    expect(litellmTotal).toBeGreaterThan(0);
+    expect(Math.round(ledgerTotal * 100)).toBe(Math.round(litellmTotal * 100));
+    expect(ledgerTotal).toBeCloseTo(litellmTotal, 9);
+  });
+
+  it('answers an exhausted budget with 429 and a message a chat window can show', async () => {
+    const { server, base } = await start();
+    await accept(server, 'user:default/solo');
+    const call = () =>
+      fetch(`${base}/chat/completions`, {
+        method: 'POST',
+        headers: asOpenWebUi('solo@example.com'),
+        body: JSON.stringify(chatBody()),
+      });
+    // A zero budget: LiteLLM lets the first call overshoot, then refuses.
+    await (await call()).text();
+    const refused = await call();
+    expect(refused.status).toBe(429);
+    const body = await refused.json();
+    expect(body.error).toMatchObject({
+      type: 'budget_exceeded',
+      code: 'budget_exceeded',
+    });
+    expect(body.error.message).toMatch(
+      /^Your monthly AI budget of \$0\.00 is used up; it resets on 1 \w+ \d{4}\.$/,
+    );
+    const rows = await ledgerRows(2);
+    expect(rows[1]).toMatchObject({
+      status: 429,
+      error_type: 'budget_exceeded',
+    });
+  });
+
+  it('refuses callers without a client token, even with an identity header', async () => {
+    const { base } = await start();
+    for (const authorization of [undefined, 'Bearer not-a-client-token']) {
+      const res = await fetch(`${base}/chat/completions`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-openwebui-user-email': 'jane.doe@example.com',
+          ...(authorization ? { authorization } : {}),
+        },
+        body: JSON.stringify(chatBody()),
+      });
+      expect(res.status).toBe(401);
+      expect((await res.json()).error.code).toBe('invalid_api_key');
+    }
+    expect(env.standIn.spendLogs()).toHaveLength(0);
+    expect(env.standIn.users()).toHaveLength(0);
+  });
+
+  it('asks employees to accept the policy first, and charges Open WebUI calls without an e-mail to the app', async () => {
+    const { base } = await start();
+    const refused = await fetch(`${base}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify(chatBody()),
+    });
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).error.message).toContain(
+      'https://portal.example.com/ai/policy',
+    );
+    expect(env.standIn.users()).toHaveLength(0);
+
+    const anonymous = await fetch(`${base}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi(),
+      body: JSON.stringify(chatBody()),
+    });
+    expect(anonymous.status).toBe(200);
+    expect(keyOwner(env.standIn.spendLogs()[0].api_key)).toBe(CHAT_APP);
+  });
+
+  it("lists only the models the employee's key may use", async () => {
+    const { server, base } = await start();
+    await accept(server, JANE);
+    const res = await fetch(`${base}/models`, {
+      headers: asOpenWebUi('jane.doe@example.com'),
+    });
+    expect(res.status).toBe(200);
+    const ids = (await res.json()).data.map((m: { id: string }) => m.id);
+    const expected = env.standIn.keys().find(k => k.user_id === JANE)!.models;
+    expect(ids.length).toBeGreaterThan(0);
+    if (expected.length > 0) expect(ids.sort()).toEqual([...expected].sort());
+  });
+
+  it('streams a multipart upload through whole, and speech back as bytes', async () => {
+    const { server, base } = await start();
+    await accept(server, JANE);
+    const audio = Buffer.alloc(3 * 1024 * 1024 + 7, 1);
+    const form = new FormData();
+    form.append('model', 'whisper-1');
+    form.append('file', new Blob([audio]), 'meeting.wav');
+    const res = await fetch(`${base}/audio/transcriptions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${OPENWEBUI_TOKEN}`,
+        'x-openwebui-user-email': 'jane.doe@example.com',
+      },
+      body: form,
+    });
+    expect(res.status).toBe(200);
+    expect((await res.json()).text).toContain(`(${audio.length} bytes)`);
+    expect(env.standIn.uploads()[0].bytes).toBe(audio.length);
+
+    const speech = await fetch(`${base}/audio/speech`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify({
+        model: 'tts-1',
+        input: 'Hello there',
+        voice: 'alloy',
+      }),
+    });
+    expect(speech.status).toBe(200);
+    expect(speech.headers.get('content-type')).toContain('audio/mpeg');
+    expect((await speech.arrayBuffer()).byteLength).toBe(11_000);
+
+    const rows = await ledgerRows(2);
+    expect(rows.map(r => [r.route, r.user_ref, r.cost_source])).toEqual([
+      ['audio/transcriptions', JANE, 'header'],
+      ['audio/speech', JANE, 'header'],
+    ]);
+    const logs = env.standIn.spendLogs();
+    expect(rows.map(r => Number(r.cost))).toEqual(logs.map(l => l.spend));
+  });
+
+  it('refuses bodies over the limit with 413 and extra concurrent calls with 429', async () => {
+    const { server, base } = await start({}, { maxBodyBytes: 2048 });
+    await accept(server, JANE);
+    const big = await fetch(`${base}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify(
+        chatBody({ messages: [{ role: 'user', content: 'x'.repeat(4096) }] }),
+      ),
+    });
+    expect(big.status).toBe(413);
+    expect((await big.json()).error.code).toBe('request_too_large');
+    const form = new FormData();
+    form.append('model', 'whisper-1');
+    form.append('file', new Blob([Buffer.alloc(10_000)]), 'a.wav');
+    const upload = await fetch(`${base}/audio/transcriptions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${OPENWEBUI_TOKEN}`,
+        'x-openwebui-user-email': 'jane.doe@example.com',
+      },
+      body: form,
+    });
+    expect(upload.status).toBe(413);
+
+    env.standIn.configure({ streamChunkDelayMs: 100 });
+    const open = await Promise.all(
+      [1, 2].map(() =>
+        fetch(`${base}/chat/completions`, {
+          method: 'POST',
+          headers: asOpenWebUi('jane.doe@example.com'),
+          body: JSON.stringify(
+            chatBody({ stream: true, mock_stream_chunks: 5 }),
+          ),
+        }),
+      ),
+    );
+    const third = await fetch(`${base}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify(chatBody()),
+    });
+    expect(third.status).toBe(429);
+    expect((await third.json()).error.code).toBe('concurrency_limit');
+    await Promise.all(open.map(r => r.text()));
+    // Slots are given back when calls end.
+    env.standIn.configure({ streamChunkDelayMs: 0 });
+    const after = await fetch(`${base}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify(chatBody()),
+    });
+    expect(after.status).toBe(200);
+  });
+
+  it('answers 504 when LiteLLM is too slow, and 502 at once when it is down', async () => {
+    const { server, base } = await start({}, { timeoutMs: 300 });
+    await accept(server, JANE);
+    // Provision first, so only the model call meets the failures.
+    await (
+      await fetch(`${base}/chat/completions`, {
+        method: 'POST',
+        headers: asOpenWebUi('jane.doe@example.com'),
+        body: JSON.stringify(chatBody()),
+      })
+    ).text();
+    env.standIn.setFailureMode({
+      mode: 'hang',
+      routes: ['/v1/chat/completions'],
+    } as any);
+    const slow = await fetch(`${base}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify(chatBody()),
+    });
+    expect(slow.status).toBe(504);
+    expect((await slow.json()).error.type).toBe('timeout_error');
+    env.standIn.setFailureMode(null);
+
+    await env.standIn.close();
+    const started = performance.now();
+    const down = await fetch(`${base}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify(chatBody()),
+    });
+    expect(down.status).toBe(502);
+    expect((await down.json()).error.type).toBe('api_connection_error');
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
 });
