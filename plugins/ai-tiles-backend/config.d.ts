@@ -80,5 +80,68 @@ export interface Config {
         maxBudget: number;
       }>;
     };
+    /**
+     * The OpenAI-compatible AI gateway at /api/ai-tiles/gateway/v1. Open WebUI
+     * and every Dify app use it as their model provider; it forwards each call
+     * to LiteLLM with the employee's personal key. Needs aiTiles.litellm.
+     */
+    gateway?: {
+      /**
+       * LiteLLM's OpenAI-compatible base URL for model calls, without `/v1`.
+       * Default: aiTiles.litellm.baseUrl.
+       */
+      upstreamUrl?: string;
+      /** The callers: one Open WebUI, one per Dify app. */
+      clients: Array<{
+        /** Name in logs and the ledger; letters, digits, '.', '_' or '-'. */
+        id: string;
+        /** `openwebui` (employee from the e-mail header) or `dify` (from the Dify end user). */
+        kind: 'openwebui' | 'dify';
+        /**
+         * The client's API key for the gateway (≥ 32 random characters),
+         * sent as `Authorization: Bearer …`.
+         * @visibility secret
+         */
+        token: string;
+        /**
+         * The AI app this client serves (catalog Component ref). Calls with no
+         * resolvable employee are charged to this app's own service key.
+         */
+        entityRef: string;
+        /**
+         * The Dify app's API key, for looking up Dify end users
+         * (`GET /v1/end-users/{id}`, newer Dify); needs aiTiles.dify.baseUrl.
+         * @visibility secret
+         */
+        difyApiKey?: string;
+      }>;
+      openWebUi?: {
+        /**
+         * The header Open WebUI forwards the employee's e-mail in
+         * (`ENABLE_FORWARD_USER_INFO_HEADERS`). Default X-OpenWebUI-User-Email.
+         */
+        emailHeader?: string;
+      };
+      serviceKeys?: {
+        /** Budget of each app's service key (USD per aiTiles.budgets.duration). Default 10. */
+        maxBudget?: number;
+      };
+      limits?: {
+        /** Largest request body in bytes (JSON and uploads) → 413. Default 26214400 (25 MiB). */
+        maxBodyBytes?: number;
+        /** Calls one employee may have running at once → 429. Default 8. */
+        maxConcurrentPerEmployee?: number;
+        /** Longest wait for LiteLLM's answer and between streamed chunks, in ms → 504. Default 300000. */
+        timeoutMs?: number;
+        /** Longest wait to connect to LiteLLM, in ms → 502. Default 3000. */
+        connectTimeoutMs?: number;
+      };
+    };
+
+    /** The Dify deployment the AI apps run on. */
+    dify?: {
+      /** Dify API base URL as the backend reaches it, e.g. http://dify-api:5001. */
+      baseUrl?: string;
+    };
   };
 }
