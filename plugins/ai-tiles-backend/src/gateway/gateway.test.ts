@@ -6,6 +6,7 @@ import request from 'supertest';
 import {
   JANE,
   JOHN,
+  MASTER_KEY,
   aiTilesConfig,
   asUser,
   startAiTiles,
@@ -452,14 +453,26 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
   it("lists only the models the employee's key may use", async () => {
     const { server, base } = await start();
     await accept(server, JANE);
-    const res = await fetch(`${base}/models`, {
-      headers: asOpenWebUi('jane.doe@example.com'),
+    const list = async () => {
+      const res = await fetch(`${base}/models`, {
+        headers: asOpenWebUi('jane.doe@example.com'),
+      });
+      expect(res.status).toBe(200);
+      return (await res.json()).data.map((m: { id: string }) => m.id);
+    };
+    expect((await list()).length).toBeGreaterThan(1);
+    // An admin narrows Jane's key in LiteLLM: the gateway shows just that.
+    const key = env.standIn.keys().find(k => k.user_id === JANE)!;
+    const update = await fetch(`${env.standIn.url}/key/update`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${MASTER_KEY}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ key: key.token, models: ['gpt-4o-mini'] }),
     });
-    expect(res.status).toBe(200);
-    const ids = (await res.json()).data.map((m: { id: string }) => m.id);
-    const expected = env.standIn.keys().find(k => k.user_id === JANE)!.models;
-    expect(ids.length).toBeGreaterThan(0);
-    if (expected.length > 0) expect(ids.sort()).toEqual([...expected].sort());
+    expect(update.status).toBe(200);
+    expect(await list()).toEqual(['gpt-4o-mini']);
   });
 
   it('streams a multipart upload through whole, and speech back as bytes', async () => {
@@ -592,5 +605,42 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     expect(down.status).toBe(502);
     expect((await down.json()).error.type).toBe('api_connection_error');
     expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it("passes LiteLLM's own errors through with their status and body", async () => {
+    const { server, base } = await start();
+    await accept(server, JANE);
+    const res = await fetch(`${base}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify(chatBody({ model: 'no-such-model' })),
+    });
+    const direct = await fetch(`${env.standIn.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${MASTER_KEY}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify(chatBody({ model: 'no-such-model' })),
+    });
+    expect(res.status).toBe(direct.status);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(await res.json()).toEqual(await direct.json());
+  });
+
+  it('answers 503 in OpenAI shape when the gateway is not configured', async () => {
+    const { server } = await startAiTiles({
+      knex: env.knex,
+      config: aiTilesConfig({
+        baseUrl: env.standIn.url,
+        policyPath: policy.path,
+      }),
+    });
+    const res = await request(server)
+      .post(`${GATEWAY}/chat/completions`)
+      .set('authorization', `Bearer ${OPENWEBUI_TOKEN}`)
+      .send(chatBody());
+    expect(res.status).toBe(503);
+    expect(res.body.error.message).toContain('aiTiles.gateway');
   });
 });

@@ -53,7 +53,7 @@ describe('StreamUsageTap', () => {
       const out = tap.transform(all.subarray(i, i + 1));
       if (out !== undefined) outs.push(out.toString());
     }
-    expect(outs.join('')).toBe(content('Grüße') + 'data: [DONE]\n\n');
+    expect(outs.join('')).toBe(`${content('Grüße')}data: [DONE]\n\n`);
     expect(tap.usage.completionTokens).toBe(5);
   });
 
