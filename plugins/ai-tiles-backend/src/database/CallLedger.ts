@@ -27,10 +27,6 @@ export interface LedgerEntry {
   requestId?: string;
 }
 
-export interface LedgerRow extends LedgerEntry {
-  id: number;
-}
-
 export interface CallLedgerOptions {
   /** Rows are written at most this long after the call. Default 250 ms. */
   flushIntervalMs?: number;
@@ -91,19 +87,6 @@ export class CallLedger {
     return this.flushing;
   }
 
-  /** Rows, newest first (tests and the admin views). */
-  async list(
-    filter: { userRef?: string; appRef?: string; limit?: number } = {},
-  ): Promise<LedgerRow[]> {
-    const query = this.knex(TABLE)
-      .orderBy('id', 'desc')
-      .limit(filter.limit ?? 100);
-    if (filter.userRef) query.where('user_ref', filter.userRef);
-    if (filter.appRef) query.where('app_ref', filter.appRef);
-    const rows = await query;
-    return rows.map(fromRow);
-  }
-
   private async writeAll(): Promise<void> {
     while (this.pending.length > 0) {
       const batch = this.pending.slice(0, this.maxBatch);
@@ -145,36 +128,5 @@ function toRow(e: LedgerEntry) {
     error_type: e.errorType?.slice(0, 64) ?? null,
     latency_ms: Math.round(e.latencyMs),
     request_id: e.requestId?.slice(0, 255) ?? null,
-  };
-}
-
-const toDate = (v: Date | number | string) =>
-  v instanceof Date
-    ? v
-    : new Date(typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v);
-const optional = <T>(v: T | null): T | undefined =>
-  v === null ? undefined : v;
-
-function fromRow(r: any): LedgerRow {
-  return {
-    id: Number(r.id),
-    createdAt: toDate(r.created_at),
-    userRef: optional(r.user_ref),
-    chargedRef: r.charged_ref,
-    chargedTo: r.charged_to,
-    appRef: r.app_ref,
-    clientId: r.client_id,
-    channel: r.channel,
-    route: r.route,
-    model: optional(r.model),
-    stream: Boolean(r.stream),
-    promptTokens: optional(r.prompt_tokens),
-    completionTokens: optional(r.completion_tokens),
-    cost: r.cost === null ? undefined : Number(r.cost),
-    costSource: r.cost_source,
-    status: Number(r.status),
-    errorType: optional(r.error_type),
-    latencyMs: Number(r.latency_ms),
-    requestId: optional(r.request_id),
   };
 }

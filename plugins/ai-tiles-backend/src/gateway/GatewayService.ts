@@ -422,7 +422,8 @@ export class GatewayService {
     const tap = new StreamUsageTap(hideUsageChunk);
     res.writeHead(call.status, {
       ...passOnHeaders(upstream.headers, ['content-length']),
-      'cache-control': 'no-cache',
+      // no-transform: the backend's compression middleware would buffer the stream.
+      'cache-control': 'no-cache, no-transform',
       'x-accel-buffering': 'no',
     });
     res.flushHeaders();

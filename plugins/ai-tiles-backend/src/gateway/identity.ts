@@ -103,11 +103,6 @@ export class IdentityResolver {
       : { kind: 'app', reason: 'unknown-employee' };
   }
 
-  /** After the Dify runner recorded a mapping. */
-  forgetDifyUser(appRef: string, endUserId: string): void {
-    this.byDifyUser.delete(`${appRef}\n${endUserId}`);
-  }
-
   private async findByEmail(email: string): Promise<Found> {
     const { catalog, auth, logger } = this.options;
     const { items } = await catalog.getEntities(
