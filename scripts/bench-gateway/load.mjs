@@ -42,6 +42,15 @@ export function makeTargets({ upstreamUrl, baseUrl, clientToken, employees }) {
       path: '/v1/chat/completions',
       headers: () => ({ ...json, authorization: 'Bearer sk-bench-direct' }),
     },
+    // For scale: a trivial route of the same backend (Backstage's own
+    // middleware, request log and routing, no gateway work).
+    backstage: {
+      name: 'bare route',
+      origin: baseUrl,
+      path: '/api/ai-tiles/health',
+      method: 'GET',
+      headers: () => ({}),
+    },
     gateway: {
       name: 'gateway',
       origin: baseUrl,
@@ -78,9 +87,9 @@ export async function once(
   const started = performance.now();
   const res = await dispatcher.request({
     path: target.path,
-    method: 'POST',
+    method: target.method ?? 'POST',
     headers: target.headers(i),
-    body: stream ? STREAM_BODY : BODY,
+    body: target.method === 'GET' ? undefined : stream ? STREAM_BODY : BODY,
   });
   let first;
   let text = '';
@@ -102,7 +111,12 @@ export async function once(
  * records the time to the first body byte; else the full response time.
  */
 export async function sequential(targets, n, { stream = false } = {}) {
-  const list = [targets.direct, targets.gateway].filter(Boolean);
+  // The bare route (for scale) only where a full response is timed.
+  const list = [
+    targets.direct,
+    targets.gateway,
+    ...(stream || !targets.gateway ? [] : [targets.backstage]),
+  ].filter(Boolean);
   const clients = new Map(list.map(t => [t.name, newClient(t.origin)]));
   const times = Object.fromEntries(list.map(t => [t.name, []]));
   const errors = Object.fromEntries(
@@ -168,9 +182,9 @@ export function openLoop(target, { rate, seconds, connections = 100 }) {
         pool
           .request({
             path: target.path,
-            method: 'POST',
+            method: target.method ?? 'POST',
             headers: target.headers(i),
-            body: BODY,
+            body: target.method === 'GET' ? undefined : BODY,
           })
           .then(async res => {
             await res.body.dump({ limit: Infinity });
@@ -203,8 +217,8 @@ export function cannon(target, { connections, seconds, amount }) {
     const instance = autocannon(
       {
         url: `${target.origin}${target.path}`,
-        method: 'POST',
-        body: BODY,
+        method: target.method ?? 'POST',
+        body: target.method === 'GET' ? undefined : BODY,
         headers: target.headers(0),
         connections,
         ...(amount ? { amount } : { duration: seconds }),

@@ -26,6 +26,19 @@ export async function measureSequential(targets, o) {
     plain.times.gateway,
     { p50: 1, p99: 3 },
   );
+  const bare = plain.times[targets.backstage.name];
+  if (bare?.length) {
+    const direct = plain.times.direct;
+    console.log(
+      `    for scale, a bare Backstage route of the same backend (GET ${
+        targets.backstage.path
+      }, ${bare.length}): p50 ${ms(pct(bare, 50))}, p99 ${ms(
+        pct(bare, 99),
+      )}; minus direct: p50 +${ms(pct(bare, 50) - pct(direct, 50))}, p99 +${ms(
+        pct(bare, 99) - pct(direct, 99),
+      )}`,
+    );
+  }
   const streamed = await sequential(targets, o.requests, { stream: true });
   printComparison(
     'streamed, time to the first body byte',
@@ -34,6 +47,7 @@ export async function measureSequential(targets, o) {
     { p50: 2 },
   );
   for (const [name, e] of Object.entries(plain.errors)) {
+    if (!streamed.errors[name]) continue;
     console.log(
       errorLine(`${name} (non-streamed / streamed)`, {
         'non-200': e.non200 + streamed.errors[name].non200,
@@ -66,6 +80,23 @@ export async function measureOpenLoop(targets, o) {
     targets.gateway ? merge(runs.gateway, 'latencies') : undefined,
     { p50: 2, p99: 10 },
   );
+  if (targets.gateway) {
+    // The same rate on a trivial route of the same backend, for scale.
+    const bare = await openLoop(targets.backstage, {
+      rate: o.rate,
+      seconds: half,
+    });
+    const direct = merge(runs.direct, 'latencies');
+    console.log(
+      `    for scale, a bare Backstage route of the same backend (GET ${
+        targets.backstage.path
+      }, ${bare.latencies.length}): p50 ${ms(
+        pct(bare.latencies, 50),
+      )}, p99 ${ms(pct(bare.latencies, 99))}; minus direct: p50 +${ms(
+        pct(bare.latencies, 50) - pct(direct, 50),
+      )}, p99 +${ms(pct(bare.latencies, 99) - pct(direct, 99))}`,
+    );
+  }
   for (const [name, list] of Object.entries(runs)) {
     if (!list.length) continue;
     const lags = merge(list, 'lags');
@@ -114,6 +145,12 @@ export async function measureSaturation(targets, o) {
     '  [target ≥ 1500 requests/s through one backend process; the load generator shares the machine]',
   );
   console.log(errorLine('gateway', gateway.errors));
+  await sleep(1000);
+  const bare = await cannon(targets.backstage, {
+    connections: o.connections,
+    seconds: o.seconds,
+  });
+  line('bare Backstage route (for scale)', bare);
 }
 
 export async function measureMemory(

@@ -45,7 +45,6 @@ describe('CallLedger', () => {
     await migrate();
     const ledger = new CallLedger(knex, mockServices.logger.mock(), {
       flushIntervalMs: 60_000,
-      maxBatch: 10_000,
     });
     for (let i = 0; i < 1234; i++) ledger.record(entry(i));
     await ledger.flush();

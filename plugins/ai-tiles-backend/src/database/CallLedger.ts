@@ -30,7 +30,7 @@ export interface LedgerEntry {
 export interface CallLedgerOptions {
   /** Rows are written at most this long after the call. Default 250 ms. */
   flushIntervalMs?: number;
-  /** A batch this large is written at once. Default 500. */
+  /** A batch this large is written at once, in one statement. Default and at most 500 (SQLite's compound-select limit). */
   maxBatch?: number;
   /** Rows kept while the database is failing; older ones are dropped (logged). Default 50,000. */
   maxPending?: number;
@@ -56,7 +56,7 @@ export class CallLedger {
     options: CallLedgerOptions = {},
   ) {
     this.flushIntervalMs = options.flushIntervalMs ?? 250;
-    this.maxBatch = options.maxBatch ?? 500;
+    this.maxBatch = Math.min(options.maxBatch ?? 500, 500);
     this.maxPending = options.maxPending ?? 50_000;
   }
 
@@ -91,8 +91,9 @@ export class CallLedger {
     while (this.pending.length > 0) {
       const batch = this.pending.slice(0, this.maxBatch);
       try {
-        // SQLite caps bound parameters per statement: 18 columns × 50 rows.
-        await this.knex.batchInsert(TABLE, batch.map(toRow), 50);
+        // One multi-row statement, no transaction. 500 rows: SQLite's limit
+        // of terms in the compound select knex builds for it.
+        await this.knex(TABLE).insert(batch.map(toRow));
         this.pending.splice(0, batch.length);
       } catch (error) {
         this.logger.error(

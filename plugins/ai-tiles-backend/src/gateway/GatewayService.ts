@@ -134,6 +134,7 @@ export class GatewayService {
   private readonly pool: Pool;
   private readonly basePath: string;
   private readonly inFlight = new Map<string, number>();
+  private readonly tagCache = new Map<string, string>();
 
   constructor(private readonly options: GatewayServiceOptions) {
     const { config } = options;
@@ -146,6 +147,22 @@ export class GatewayService {
       bodyTimeout: config.limits.timeoutMs,
       keepAliveTimeout: 30_000,
     });
+  }
+
+  /** LiteLLM tags of a call (`x-litellm-tags`), built once per client. */
+  private tags(client: GatewayClient, chargedTo: 'employee' | 'app'): string {
+    const key = `${client.id}\n${chargedTo}`;
+    let tags = this.tagCache.get(key);
+    if (!tags) {
+      tags = [
+        'ai-portal',
+        `channel:${client.kind}`,
+        `app:${client.entityRef}`,
+        `charged:${chargedTo}`,
+      ].join(',');
+      this.tagCache.set(key, tags);
+    }
+    return tags;
   }
 
   async close(): Promise<void> {
@@ -278,12 +295,7 @@ export class GatewayService {
     res.on('close', onClose);
 
     const headers: Record<string, string> = {
-      'x-litellm-tags': [
-        'ai-portal',
-        `channel:${client.kind}`,
-        `app:${client.entityRef}`,
-        `charged:${call.charged!.chargedTo}`,
-      ].join(','),
+      'x-litellm-tags': this.tags(client, call.charged!.chargedTo),
     };
     const contentType = header(req.headers, 'content-type');
     if (body !== undefined) {

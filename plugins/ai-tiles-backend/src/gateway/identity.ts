@@ -88,15 +88,16 @@ export class IdentityResolver {
     if (client.kind === 'openwebui') {
       const email = emailHeader?.trim();
       if (!email) return { kind: 'app', reason: 'no-identity' };
-      found = await this.byEmail.fetch(lower(email));
+      const key = lower(email);
+      found = this.byEmail.get(key) ?? (await this.byEmail.fetch(key));
     } else {
       if (typeof difyUser !== 'string' || !difyUser.trim()) {
         return { kind: 'app', reason: 'no-identity' };
       }
-      found = await this.byDifyUser.fetch(
-        `${client.entityRef}\n${difyUser.trim()}`,
-        { context: client },
-      );
+      const key = `${client.entityRef}\n${difyUser.trim()}`;
+      found =
+        this.byDifyUser.get(key) ??
+        (await this.byDifyUser.fetch(key, { context: client }));
     }
     return found?.userRef
       ? { kind: 'employee', userRef: found.userRef }
