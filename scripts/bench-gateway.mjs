@@ -159,7 +159,8 @@ async function main() {
       `catalog holds the ${o.employees} bench employees after ${
         Date.now() - started
       } ms; ` +
-      `${seeded} policy acceptances (${POLICY_VERSION}) seeded`,
+      `${seeded} policy acceptances (${POLICY_VERSION}) seeded; ` +
+      'catalog processing interval 30 min (ingested once, not re-processed during the runs)',
   );
   console.log(
     `  upstream ${upstream.url}, LiteLLM stand-in ${standIn.url}, backend ${s.baseUrl}, gateway client ${CLIENT_ID}`,
