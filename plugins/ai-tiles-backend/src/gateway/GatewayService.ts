@@ -3,11 +3,12 @@ import type { Request, Response } from 'express';
 import { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Readable, Transform } from 'node:stream';
-import { Dispatcher, Pool, errors as undiciErrors } from 'undici';
+import { Dispatcher, Pool } from 'undici';
 import { CallLedger, LedgerEntry } from '../database/CallLedger';
 import { LiteLlmClient } from '../service/litellm/LiteLlmClient';
 import { budgetExceededMessage } from './budgetMessage';
 import { ClientAuthenticator } from './clients';
+import { ConcurrencyLimiter } from './ConcurrencyLimiter';
 import { GatewayClient, GatewayConfig } from './config';
 import { GatewayError, invalidRequest } from './errors';
 import { IdentityResolver } from './identity';
@@ -15,6 +16,7 @@ import { ChargedKey, GatewayKeys } from './keys';
 import { ModelPrices } from './pricing';
 import { GatewayRoute } from './routes';
 import { StreamUsageTap } from './streamUsage';
+import { toGatewayError } from './upstreamErrors';
 
 /** Response headers that belong to one hop and are not passed on. */
 const HOP_BY_HOP = new Set([
@@ -133,12 +135,15 @@ export class GatewayService {
   private readonly clients: ClientAuthenticator;
   private readonly pool: Pool;
   private readonly basePath: string;
-  private readonly inFlight = new Map<string, number>();
+  private readonly concurrency: ConcurrencyLimiter;
   private readonly tagCache = new Map<string, string>();
 
   constructor(private readonly options: GatewayServiceOptions) {
     const { config } = options;
     this.clients = new ClientAuthenticator(config.clients);
+    this.concurrency = new ConcurrencyLimiter(
+      config.limits.maxConcurrentPerEmployee,
+    );
     const upstream = new URL(config.upstreamUrl);
     this.basePath = upstream.pathname.replace(/\/+$/, '');
     this.pool = new Pool(upstream.origin, {
@@ -208,7 +213,7 @@ export class GatewayService {
       );
       if (identity.kind === 'employee') {
         call.userRef = identity.userRef;
-        released = this.acquireSlot(identity.userRef);
+        released = this.concurrency.acquire(identity.userRef);
       }
       const charged = await this.options.keys.keyFor(client, identity);
       call.charged = charged;
@@ -236,29 +241,6 @@ export class GatewayService {
       throw invalidRequest('The request body must be a JSON object');
     }
     return json as Record<string, unknown>;
-  }
-
-  /** Per-employee concurrency limit; returns the release function. */
-  private acquireSlot(userRef: string): () => void {
-    const limit = this.options.config.limits.maxConcurrentPerEmployee;
-    const current = this.inFlight.get(userRef) ?? 0;
-    if (current >= limit) {
-      throw new GatewayError(
-        429,
-        'rate_limit_error',
-        `Too many AI requests at once: at most ${limit} may run at the same time. Wait for one to finish and try again.`,
-        'concurrency_limit',
-      );
-    }
-    this.inFlight.set(userRef, current + 1);
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      const n = (this.inFlight.get(userRef) ?? 1) - 1;
-      if (n <= 0) this.inFlight.delete(userRef);
-      else this.inFlight.set(userRef, n);
-    };
   }
 
   private async forward(
@@ -478,7 +460,11 @@ export class GatewayService {
 
   /** Answers an error in OpenAI's shape, or ends a response already begun. */
   private fail(call: CallRecord, res: Response, error: unknown): void {
-    const gatewayError = this.toGatewayError(error, res);
+    const gatewayError = toGatewayError(error, {
+      responseGone: res.destroyed || res.writableEnded,
+      timeoutMs: this.options.config.limits.timeoutMs,
+      logger: this.options.logger,
+    });
     if (!gatewayError) {
       // The caller went away: nothing to answer.
       call.status = 499;
@@ -500,62 +486,6 @@ export class GatewayService {
       );
     }
     res.status(gatewayError.status).json(gatewayError.body);
-  }
-
-  private toGatewayError(
-    error: unknown,
-    res: Response,
-  ): GatewayError | undefined {
-    if (error instanceof GatewayError) return error;
-    const { limits } = this.options.config;
-    if (
-      error instanceof undiciErrors.RequestAbortedError ||
-      (error as Error)?.name === 'AbortError'
-    ) {
-      if (res.destroyed || res.writableEnded) return undefined;
-    }
-    if (
-      error instanceof undiciErrors.HeadersTimeoutError ||
-      error instanceof undiciErrors.BodyTimeoutError
-    ) {
-      return new GatewayError(
-        504,
-        'timeout_error',
-        `LiteLLM did not answer within ${Math.round(
-          limits.timeoutMs / 1000,
-        )} s (aiTiles.gateway.limits.timeoutMs)`,
-        'upstream_timeout',
-      );
-    }
-    const code = (error as { code?: string })?.code;
-    if (
-      error instanceof undiciErrors.ConnectTimeoutError ||
-      error instanceof undiciErrors.SocketError ||
-      code === 'ECONNREFUSED' ||
-      code === 'ECONNRESET' ||
-      code === 'ENOTFOUND' ||
-      code === 'EAI_AGAIN' ||
-      code === 'EHOSTUNREACH'
-    ) {
-      return new GatewayError(
-        502,
-        'api_connection_error',
-        'The AI service (LiteLLM) cannot be reached; try again in a moment',
-        'upstream_unreachable',
-      );
-    }
-    // Provisioning and catalog errors carry a Backstage status (503, 502…).
-    const status = (error as { statusCode?: number })?.statusCode;
-    const message = (error as Error)?.message ?? String(error);
-    if (status === 503 || status === 502) {
-      return new GatewayError(status, 'service_unavailable', message);
-    }
-    this.options.logger.error(`AI gateway: unexpected error: ${message}`);
-    return new GatewayError(
-      500,
-      'internal_error',
-      'The AI gateway failed unexpectedly; the error is logged',
-    );
   }
 
   private record(call: CallRecord): void {

@@ -643,4 +643,39 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     expect(res.status).toBe(503);
     expect(res.body.error.message).toContain('aiTiles.gateway');
   });
+
+  it("answers 503 with LiteLLM's admin API down while the first key is provisioned, and writes nothing", async () => {
+    const { base } = await start();
+    // Accepted, but never visited the portal: the gateway provisions the key.
+    await env.knex('ai_policy_acceptances').insert({
+      user_ref: JANE,
+      version: '2026-11',
+      accepted_at: new Date(),
+    });
+    env.standIn.setFailureMode({
+      mode: 'disconnect',
+      routes: ['/user/info'],
+      times: 10,
+    });
+    const res = await fetch(`${base}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify(chatBody()),
+    });
+    expect(res.status).toBe(503);
+    const body = await res.json();
+    expect(body.error.type).toBe('service_unavailable');
+    expect(body.error.message).toContain('LiteLLM');
+    expect(await env.knex('ai_user_keys')).toEqual([]);
+    expect(env.standIn.users()).toEqual([]);
+
+    env.standIn.setFailureMode(null);
+    const retry = await fetch(`${base}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify(chatBody()),
+    });
+    expect(retry.status).toBe(200);
+    expect(keyOwner(env.standIn.spendLogs()[0].api_key)).toBe(JANE);
+  });
 });
