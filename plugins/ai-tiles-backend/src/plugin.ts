@@ -20,13 +20,12 @@ import {
 import { loadPolicy } from './service/policy';
 import { CallLedger } from './database/CallLedger';
 import { DifyEndUserStore } from './database/DifyEndUserStore';
-import { readGatewayConfig } from './gateway/config';
 import { GatewayService } from './gateway/GatewayService';
 import { IdentityResolver } from './gateway/identity';
-import { GatewayKeys } from './gateway/keys';
+import { GatewayKeys, appServiceKeyProfile, isAppRef } from './gateway/keys';
 import { ModelPrices } from './gateway/pricing';
 import { createGatewayRouter } from './gateway/router';
-import { GATEWAY_DEFAULTS } from './gateway/config';
+import { GATEWAY_DEFAULTS, readGatewayConfig } from './gateway/config';
 
 /** Id of the scheduled task that moves stored keys to the active encryption key. */
 export const REENCRYPT_TASK_ID = 'ai-tiles-reencrypt-keys';
@@ -148,18 +147,13 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
               client: getClient,
               // Employees, and the AI apps' service keys of the gateway.
               profile: async ref =>
-                ref.startsWith('component:')
-                  ? {
-                      entityRef: ref,
-                      displayName: `AI app ${ref} (service key)`,
-                      budget: {
-                        maxBudget:
-                          gatewayConfig?.serviceKeyBudget ??
-                          GATEWAY_DEFAULTS.serviceKeyBudget,
-                        duration: budgets.duration,
-                        source: { kind: 'app' },
-                      },
-                    }
+                isAppRef(ref)
+                  ? appServiceKeyProfile(ref, {
+                      maxBudget:
+                        gatewayConfig?.serviceKeyBudget ??
+                        GATEWAY_DEFAULTS.serviceKeyBudget,
+                      duration: budgets.duration,
+                    })
                   : directory.getProfile(ref),
               auditor,
               logger,

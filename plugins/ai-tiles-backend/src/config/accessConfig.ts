@@ -46,7 +46,7 @@ export const CONFIG_KEYS = {
 const DURATION = /^([1-9]\d{0,5})(s|m|h|d|w|mo)$/;
 
 /** Numbers, or numeric strings (what `${ENV}` substitution yields). */
-function asNumber(value: unknown): number | undefined {
+export function asNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : NaN;
   if (typeof value === 'string' && value.trim() !== '') {
     const n = Number(value);

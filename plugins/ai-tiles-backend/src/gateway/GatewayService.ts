@@ -11,7 +11,7 @@ import { ClientAuthenticator } from './clients';
 import { ConcurrencyLimiter } from './ConcurrencyLimiter';
 import { GatewayClient, GatewayConfig } from './config';
 import { GatewayError, invalidRequest } from './errors';
-import { IdentityResolver } from './identity';
+import { CallIdentity, IdentityResolver } from './identity';
 import { ChargedKey, GatewayKeys } from './keys';
 import { ModelPrices } from './pricing';
 import { GatewayRoute } from './routes';
@@ -35,8 +35,11 @@ const MAX_ERROR_BODY = 64 * 1024;
 interface CallRecord {
   started: number;
   createdAt: Date;
-  client: GatewayClient;
+  /** Set once the caller is authenticated. */
+  client?: GatewayClient;
   route: GatewayRoute;
+  identity?: CallIdentity;
+  /** The employee, when there is one. */
   userRef?: string;
   charged?: ChargedKey;
   model?: string;
@@ -113,6 +116,34 @@ function usageOf(text: string) {
   };
 }
 
+/**
+ * Copies `body` to the response with back-pressure (waits for `drain`),
+ * optionally transforming each chunk (undefined = send nothing), and ends it.
+ * Stops early when the caller went away.
+ */
+async function relay(
+  body: Readable,
+  res: Response,
+  transform: (chunk: Buffer) => Buffer | string | undefined = c => c,
+): Promise<void> {
+  for await (const chunk of body) {
+    const out = transform(chunk as Buffer);
+    if (out !== undefined && !res.write(out)) {
+      await new Promise<void>(resolve => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    }
+    if (res.destroyed) return;
+  }
+  res.end();
+}
+
 export interface GatewayServiceOptions {
   config: GatewayConfig;
   identity: IdentityResolver;
@@ -179,7 +210,6 @@ export class GatewayService {
     const call: CallRecord = {
       started: performance.now(),
       createdAt: new Date(),
-      client: undefined as unknown as GatewayClient,
       route,
       stream: false,
       status: 0,
@@ -211,6 +241,7 @@ export class GatewayService {
           : undefined,
         client.kind === 'dify' ? json?.user : undefined,
       );
+      call.identity = identity;
       if (identity.kind === 'employee') {
         call.userRef = identity.userRef;
         released = this.concurrency.acquire(identity.userRef);
@@ -218,12 +249,13 @@ export class GatewayService {
       const charged = await this.options.keys.keyFor(client, identity);
       call.charged = charged;
 
-      await this.forward(call, req, res, json);
+      await this.forward(call, client, req, res, json);
     } catch (error) {
       this.fail(call, res, error);
     } finally {
       released?.();
-      if (route.ledger && call.client && call.charged) this.record(call);
+      if (route.ledger && call.client && call.charged)
+        this.record(call, call.client);
     }
   }
 
@@ -245,11 +277,12 @@ export class GatewayService {
 
   private async forward(
     call: CallRecord,
+    client: GatewayClient,
     req: Request,
     res: Response,
     json: Record<string, unknown> | undefined,
   ): Promise<void> {
-    const { route, client } = call;
+    const { route } = call;
     let body: Buffer | string | Readable | undefined;
     let hideUsageChunk = false;
     if (json) {
@@ -308,12 +341,7 @@ export class GatewayService {
       ) {
         await upstream.body.dump();
         this.options.keys.forget(call.charged!.ownerRef);
-        call.charged = await this.options.keys.keyFor(
-          client,
-          call.userRef
-            ? { kind: 'employee', userRef: call.userRef }
-            : { kind: 'app', reason: 'unknown-employee' },
-        );
+        call.charged = await this.options.keys.keyFor(client, call.identity!);
         continue;
       }
       break;
@@ -352,7 +380,7 @@ export class GatewayService {
     } else {
       call.requestId = callId;
       res.writeHead(status, passOnHeaders(h));
-      await this.pipe(upstream.body, res);
+      await relay(upstream.body, res);
     }
   }
 
@@ -422,40 +450,12 @@ export class GatewayService {
     });
     res.flushHeaders();
     try {
-      for await (const chunk of upstream.body) {
-        const out = tap.transform(chunk as Buffer);
-        if (out !== undefined && !res.write(out)) {
-          await new Promise<void>(resolve => {
-            const done = () => {
-              res.off('drain', done);
-              res.off('close', done);
-              resolve();
-            };
-            res.on('drain', done);
-            res.on('close', done);
-          });
-        }
-        if (res.destroyed) break;
-      }
+      await relay(upstream.body, res, chunk => tap.transform(chunk));
     } finally {
       call.promptTokens = tap.usage.promptTokens;
       call.completionTokens = tap.usage.completionTokens;
       call.requestId ??= tap.usage.id;
     }
-    res.end();
-  }
-
-  private async pipe(body: Readable, res: Response): Promise<void> {
-    for await (const chunk of body) {
-      if (!res.write(chunk)) {
-        await new Promise<void>(resolve => {
-          res.once('drain', resolve);
-          res.once('close', resolve);
-        });
-      }
-      if (res.destroyed) break;
-    }
-    res.end();
   }
 
   /** Answers an error in OpenAI's shape, or ends a response already begun. */
@@ -485,19 +485,19 @@ export class GatewayService {
         } → ${gatewayError.status}: ${gatewayError.message}`,
       );
     }
-    res.status(gatewayError.status).json(gatewayError.body);
+    gatewayError.send(res);
   }
 
-  private record(call: CallRecord): void {
+  private record(call: CallRecord, client: GatewayClient): void {
     void this.cost(call).then(({ cost, costSource }) => {
       const entry: LedgerEntry = {
         createdAt: call.createdAt,
         userRef: call.userRef,
         chargedRef: call.charged!.ownerRef,
         chargedTo: call.charged!.chargedTo,
-        appRef: call.client.entityRef,
-        clientId: call.client.id,
-        channel: call.client.kind,
+        appRef: client.entityRef,
+        clientId: client.id,
+        channel: client.kind,
         route: call.route.path,
         model: call.model,
         stream: call.stream,

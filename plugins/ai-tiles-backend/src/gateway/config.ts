@@ -1,7 +1,7 @@
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import { z } from 'zod';
-import { AccessConfig } from '../config/accessConfig';
+import { AccessConfig, asNumber } from '../config/accessConfig';
 
 /** A caller of the gateway, authenticated by its client token. */
 export interface GatewayClient {
@@ -42,12 +42,8 @@ export const GATEWAY_DEFAULTS = {
   connectTimeoutMs: 3_000,
 } as const;
 
-/** `${ENV}` substitution yields strings: accept numeric strings. */
-const number = (check: z.ZodNumber) =>
-  z.preprocess(
-    v => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
-    check,
-  );
+/** `${ENV}` substitution yields strings: numeric strings count. */
+const number = (check: z.ZodNumber) => z.preprocess(asNumber, check);
 
 const entityRef = z.string().transform((value, ctx) => {
   try {

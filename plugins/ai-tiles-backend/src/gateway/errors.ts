@@ -13,6 +13,11 @@ export class GatewayError extends Error {
     this.name = 'GatewayError';
   }
 
+  /** Answers the request with this error. */
+  send(res: { status(code: number): { json(body: unknown): unknown } }): void {
+    res.status(this.status).json(this.body);
+  }
+
   get body() {
     return {
       error: {

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { KeyVault } from '../database/KeyVault';
+import { EmployeeProfile } from '../service/budgets/BudgetResolver';
 import { PolicyAcceptanceStore } from '../database/PolicyAcceptanceStore';
 import { KeyProvisioner } from '../service/provisioning/KeyProvisioner';
 import { GatewayClient } from './config';
@@ -15,6 +16,21 @@ export interface ChargedKey {
 }
 
 const KEY_TTL_MS = 60_000;
+
+/** Whether a key owner is an AI app (its service key), not an employee. */
+export const isAppRef = (ref: string) => ref.startsWith('component:');
+
+/** The LiteLLM user of an app's service key: named after the app, own budget. */
+export function appServiceKeyProfile(
+  appRef: string,
+  budget: { maxBudget: number; duration: string },
+): EmployeeProfile {
+  return {
+    entityRef: appRef,
+    displayName: `AI app ${appRef} (service key)`,
+    budget: { ...budget, source: { kind: 'app' } },
+  };
+}
 const POLICY_TTL_MS = 5 * 60_000;
 
 /**

@@ -27,7 +27,7 @@ export function createGatewayRouter(options: {
           'service_unavailable',
           'The AI gateway is not configured: set aiTiles.gateway (see the ai-tiles-backend README)',
         );
-        res.status(error.status).json(error.body);
+        error.send(res);
         return;
       }
       void service.handle(route, req, res);
@@ -43,7 +43,7 @@ export function createGatewayRouter(options: {
       'Unknown AI gateway route',
       'unknown_url',
     );
-    res.status(error.status).json(error.body);
+    error.send(res);
   });
 
   // Body-parser errors (too large, aborted, bad encoding) in OpenAI's shape.
@@ -71,7 +71,7 @@ export function createGatewayRouter(options: {
               'invalid_request_error',
               'The request body could not be read',
             );
-      res.status(error.status).json(error.body);
+      error.send(res);
     },
   );
   return router;

@@ -4,14 +4,13 @@ import {
   parseEntityRef,
 } from '@backstage/catalog-model';
 import {
-  Content,
   InfoCard,
   Link,
-  PageWithHeader,
   Progress,
   ResponseErrorPanel,
   WarningPanel,
 } from '@backstage/core-components';
+import { PageFrame } from '../PageFrame';
 import { configApiRef, useApi, useRouteRef } from '@backstage/core-plugin-api';
 import {
   catalogApiRef,
@@ -350,19 +349,17 @@ export function AppPageContent() {
 /** The app page for the new frontend system (the framework provides the header). */
 export function NfsAiAppPage() {
   return (
-    <Content>
+    <PageFrame>
       <AppPageContent />
-    </Content>
+    </PageFrame>
   );
 }
 
 /** The app page for legacy apps, with a Backstage header. */
 export function AiAppPage() {
   return (
-    <PageWithHeader themeId="tool" title="AI Apps">
-      <Content>
-        <AppPageContent />
-      </Content>
-    </PageWithHeader>
+    <PageFrame title="AI Apps">
+      <AppPageContent />
+    </PageFrame>
   );
 }

@@ -1,11 +1,10 @@
 import {
-  Content,
   InfoCard,
   Link,
-  PageWithHeader,
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
+import { PageFrame } from '../PageFrame';
 import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import Button from '@material-ui/core/Button';
 import Grid from '@material-ui/core/Grid';
@@ -304,19 +303,17 @@ export function MyAccessPageContent() {
 /** The "My AI access" page for the new frontend system (the framework provides the header). */
 export function NfsMyAccessPage() {
   return (
-    <Content>
+    <PageFrame>
       <MyAccessPageContent />
-    </Content>
+    </PageFrame>
   );
 }
 
 /** The "My AI access" page for legacy apps, with a Backstage header. */
 export function AiMyAccessPage() {
   return (
-    <PageWithHeader themeId="tool" title="My AI access">
-      <Content>
-        <MyAccessPageContent />
-      </Content>
-    </PageWithHeader>
+    <PageFrame title="My AI access">
+      <MyAccessPageContent />
+    </PageFrame>
   );
 }

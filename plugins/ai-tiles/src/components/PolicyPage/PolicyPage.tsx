@@ -1,12 +1,11 @@
 import {
-  Content,
   EmptyState,
   InfoCard,
   MarkdownContent,
-  PageWithHeader,
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
+import { PageFrame } from '../PageFrame';
 import { useApi } from '@backstage/core-plugin-api';
 import { makeStyles } from '@material-ui/core/styles';
 import Typography from '@material-ui/core/Typography';
@@ -78,19 +77,17 @@ export function PolicyPageContent() {
 /** The policy page for the new frontend system (the framework provides the header). */
 export function NfsAiPolicyPage() {
   return (
-    <Content>
+    <PageFrame>
       <PolicyPageContent />
-    </Content>
+    </PageFrame>
   );
 }
 
 /** The policy page for legacy apps, with a Backstage header. */
 export function AiPolicyPage() {
   return (
-    <PageWithHeader themeId="tool" title="Acceptable use of AI">
-      <Content>
-        <PolicyPageContent />
-      </Content>
-    </PageWithHeader>
+    <PageFrame title="Acceptable use of AI">
+      <PolicyPageContent />
+    </PageFrame>
   );
 }
