@@ -5,6 +5,28 @@ import type { LiteLlmStandInOptions } from './options';
 
 export const MASTER_KEY = 'sk-master-test-0000';
 
+/**
+ * The LiteLLM headers of a charged model call: cost, the key's spend after
+ * it (when given), a call id and the model group.
+ */
+export function expectCallHeaders(
+  headers: Headers,
+  expected: { cost: number; keySpend?: number; modelGroup: string },
+) {
+  expect(Number(headers.get('x-litellm-response-cost'))).toBeCloseTo(
+    expected.cost,
+    12,
+  );
+  if (expected.keySpend !== undefined) {
+    expect(Number(headers.get('x-litellm-key-spend'))).toBeCloseTo(
+      expected.keySpend,
+      12,
+    );
+  }
+  expect(headers.get('x-litellm-call-id')).toMatch(/^[0-9a-f-]{36}$/);
+  expect(headers.get('x-litellm-model-group')).toBe(expected.modelGroup);
+}
+
 export interface Res {
   status: number;
   headers: Headers;

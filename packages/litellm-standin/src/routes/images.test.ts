@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { setup } from '../testHarness';
+import { expectCallHeaders, setup } from '../testHarness';
 
 const sha = (k: string) => createHash('sha256').update(k).digest('hex');
 const PNG_SIGNATURE = Buffer.from([
@@ -33,16 +33,11 @@ describe('/images/generations', () => {
     const png = Buffer.from(res.body.data[0].b64_json, 'base64');
     expect(png.subarray(0, 8)).toEqual(PNG_SIGNATURE);
     expect(res.body.data[1].b64_json).toBe(res.body.data[0].b64_json);
-    expect(Number(res.headers.get('x-litellm-response-cost'))).toBeCloseTo(
-      0.08,
-      12,
-    );
-    expect(Number(res.headers.get('x-litellm-key-spend'))).toBeCloseTo(
-      0.08,
-      12,
-    );
-    expect(res.headers.get('x-litellm-call-id')).toMatch(/^[0-9a-f-]{36}$/);
-    expect(res.headers.get('x-litellm-model-group')).toBe('dall-e-3');
+    expectCallHeaders(res.headers, {
+      cost: 0.08,
+      keySpend: 0.08,
+      modelGroup: 'dall-e-3',
+    });
     const [row] = t.standIn.spendLogs();
     expect(row).toMatchObject({
       call_type: 'aimage_generation',
