@@ -6,6 +6,8 @@
  *   yarn bench:gateway [--no-build] [--employees 200] [--requests 2000]
  *                      [--rate 500] [--seconds 20] [--connections 50]
  *                      [--streams 200] [--hold-ms 8000] [--log-level info] [--keep]
+ *                      [--only a,b,c,d] [--backend-node-options="--max-semi-space-size=32"]
+ *                      [--via listener|router]
  *
  * Processes: this one (the load generator), a fast OpenAI-compatible upstream
  * that answers at once (scripts/bench-gateway/upstream.mjs), the LiteLLM
@@ -76,6 +78,13 @@ const { values: args } = parseArgs({
     'hold-ms': { type: 'string', default: '8000' },
     'log-level': { type: 'string', default: 'info' },
     keep: { type: 'boolean', default: false },
+    // The gateway path measured: its own port (aiTiles.gateway.listen, the
+    // production setting) or Backstage's router (/api/ai-tiles/gateway/v1).
+    via: { type: 'string', default: 'listener' },
+    // Measurements to run (a to d); the others are skipped.
+    only: { type: 'string', default: 'a,b,c,d' },
+    // Extra Node options for the backend process only (e.g. GC settings).
+    'backend-node-options': { type: 'string', default: '' },
   },
 });
 const CORES = cpus().length;
@@ -127,8 +136,12 @@ async function main() {
   step(
     'starting the fast upstream, the LiteLLM stand-in and the production backend',
   );
+  if (!['listener', 'router'].includes(args.via)) {
+    throw new Error(`--via must be listener or router, not ${args.via}`);
+  }
   const s = runSettings({
     backendPort: await freePort(),
+    gatewayPort: args.via === 'listener' ? await freePort() : undefined,
     employees: o.employees,
   });
   const bundled = await prepareBundle(root, bundle, join(dir, 'app'));
@@ -145,6 +158,7 @@ async function main() {
     memoryFile,
     logFile: join(dir, 'backend.log'),
     logLevel: args['log-level'],
+    nodeOptions: args['backend-node-options'].split(/\s+/).filter(Boolean),
   });
   const started = Date.now();
   await waitForBackend(backend, s);
@@ -155,7 +169,10 @@ async function main() {
     `  backend: ${join(dir, 'app')} (bundle packages: ${bundled.join(
       ', ',
     )}), NODE_ENV=production, ` +
-      `Postgres databases ${s.databasePrefix}*, LOG_LEVEL=${args['log-level']}; ready after ${readyMs} ms, ` +
+      `Postgres databases ${s.databasePrefix}*, LOG_LEVEL=${args['log-level']}, ` +
+      `extra Node options: ${
+        args['backend-node-options'] || 'none'
+      }; ready after ${readyMs} ms, ` +
       `catalog holds the ${o.employees} bench employees after ${
         Date.now() - started
       } ms; ` +
@@ -163,7 +180,12 @@ async function main() {
       'catalog processing interval 30 min (ingested once, not re-processed during the runs)',
   );
   console.log(
-    `  upstream ${upstream.url}, LiteLLM stand-in ${standIn.url}, backend ${s.baseUrl}, gateway client ${CLIENT_ID}`,
+    `  upstream ${upstream.url}, LiteLLM stand-in ${standIn.url}, backend ${s.baseUrl}, gateway client ${CLIENT_ID}; ` +
+      `gateway measured ${
+        args.via === 'listener'
+          ? `on its own port ${s.gatewayOrigin} (aiTiles.gateway.listen)`
+          : "through Backstage's router"
+      }`,
   );
 
   const phases = [['started', readRss(backend.pid).rss]];
@@ -178,6 +200,7 @@ async function main() {
   const targets = makeTargets({
     upstreamUrl: upstream.url,
     baseUrl: s.baseUrl,
+    gatewayOrigin: s.gatewayOrigin,
     clientToken: s.clientToken,
     employees: o.employees,
   });
@@ -199,13 +222,20 @@ async function main() {
   await warmUp(targets, o);
   await end('warm-up');
 
-  await measureSequential(targets, o);
-  await end('(a)');
-  await measureOpenLoop(targets, o);
-  await end('(b)');
-  await measureSaturation(targets, o);
-  await end('(c)');
-  if (targets.gateway)
+  const only = new Set(args.only.split(',').map(p => p.trim()));
+  if (only.has('a')) {
+    await measureSequential(targets, o);
+    await end('(a)');
+  }
+  if (only.has('b')) {
+    await measureOpenLoop(targets, o);
+    await end('(b)');
+  }
+  if (only.has('c')) {
+    await measureSaturation(targets, o);
+    await end('(c)');
+  }
+  if (only.has('d') && targets.gateway)
     await measureMemory(
       targets,
       backend,
@@ -213,7 +243,8 @@ async function main() {
       { memoryFile, phases },
       o,
     );
-  else await checkHeldStreamsDirect(targets, upstream.url, o);
+  else if (only.has('d'))
+    await checkHeldStreamsDirect(targets, upstream.url, o);
 
   const u = await upstreamStats(upstream.url);
   console.log(

@@ -126,6 +126,19 @@ export interface Config {
         /** Budget of each app's service key (USD per aiTiles.budgets.duration). Default 10. */
         maxBudget?: number;
       };
+      /**
+       * Also serve the gateway on its own port, beside Backstage's, at the
+       * same paths (/api/ai-tiles/gateway/v1/…). For Open WebUI and Dify
+       * inside the deployment's network: do not publish this port. Calls
+       * there skip Backstage's browser middleware (security headers, CORS,
+       * compression, request log).
+       */
+      listen?: {
+        /** Interface to bind. Default: every interface. */
+        host?: string;
+        /** Port, e.g. 7008 (0: any free port). */
+        port: number;
+      };
       limits?: {
         /** Largest request body in bytes (JSON and uploads) → 413. Default 26214400 (25 MiB). */
         maxBodyBytes?: number;

@@ -174,13 +174,18 @@ spec:
 }
 
 /** Everything the run needs that is random or per run. */
-export function runSettings({ backendPort, employees }) {
+export function runSettings({ backendPort, gatewayPort, employees }) {
   const tag = randomBytes(4).toString('hex');
   return {
     tag,
     employees,
     backendPort,
     baseUrl: `http://127.0.0.1:${backendPort}`,
+    // The gateway's own port (aiTiles.gateway.listen), when measured there.
+    gatewayPort,
+    gatewayOrigin: gatewayPort
+      ? `http://127.0.0.1:${gatewayPort}`
+      : `http://127.0.0.1:${backendPort}`,
     databasePrefix: `bench_gw_${tag}_`,
     clientToken: `bench-client-${randomBytes(24).toString('hex')}`,
     serviceToken: `bench-service-${randomBytes(24).toString('hex')}`,
@@ -262,6 +267,9 @@ export function configLayer(root, s, { standInUrl, upstreamUrl, usersFile }) {
       budgets: { default: 1000 },
       gateway: {
         upstreamUrl,
+        ...(s.gatewayPort
+          ? { listen: { host: '127.0.0.1', port: s.gatewayPort } }
+          : {}),
         clients: [
           {
             id: CLIENT_ID,
@@ -280,7 +288,7 @@ export function startBackend(
   root,
   dir,
   s,
-  { configFile, logFile, logLevel, memoryFile },
+  { configFile, logFile, logLevel, memoryFile, nodeOptions = [] },
 ) {
   const pg = postgres();
   return startChild(
@@ -288,6 +296,7 @@ export function startBackend(
     process.execPath,
     [
       '--preserve-symlinks',
+      ...nodeOptions,
       // Memory readings after a forced GC, on SIGUSR2 only (memory-probe.cjs).
       '--expose-gc',
       '--require',

@@ -33,7 +33,13 @@ export const EXPECTED_REPLY = 'Hello from the bench upstream.';
  * The two ways to the same upstream. `headers(i)` are the headers of the
  * i-th request: the gateway's name the i-th employee (round robin).
  */
-export function makeTargets({ upstreamUrl, baseUrl, clientToken, employees }) {
+export function makeTargets({
+  upstreamUrl,
+  baseUrl,
+  gatewayOrigin,
+  clientToken,
+  employees,
+}) {
   const json = { 'content-type': 'application/json' };
   return {
     direct: {
@@ -53,7 +59,7 @@ export function makeTargets({ upstreamUrl, baseUrl, clientToken, employees }) {
     },
     gateway: {
       name: 'gateway',
-      origin: baseUrl,
+      origin: gatewayOrigin,
       path: '/api/ai-tiles/gateway/v1/chat/completions',
       headers: i => ({
         ...json,
@@ -110,13 +116,8 @@ export async function once(
  * gateway, direct, …) on one keep-alive connection per target. Streamed:
  * records the time to the first body byte; else the full response time.
  */
-export async function sequential(targets, n, { stream = false } = {}) {
-  // The bare route (for scale) only where a full response is timed.
-  const list = [
-    targets.direct,
-    targets.gateway,
-    ...(stream || !targets.gateway ? [] : [targets.backstage]),
-  ].filter(Boolean);
+export async function sequential(targetList, n, { stream = false } = {}) {
+  const list = targetList.filter(Boolean);
   const clients = new Map(list.map(t => [t.name, newClient(t.origin)]));
   const times = Object.fromEntries(list.map(t => [t.name, []]));
   const errors = Object.fromEntries(

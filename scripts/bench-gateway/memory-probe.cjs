@@ -2,8 +2,10 @@
  * Preloaded into the benchmarked backend (`--expose-gc --require`). On
  * SIGUSR2 it writes to $BENCH_MEMORY_FILE:
  *   - `window`: since the previous signal, the event-loop delay (sampled every
- *     10 ms) and the GC pauses, to tell the backend's own stalls from the
- *     network's;
+ *     10 ms), the GC pauses, and what young-generation collections moved
+ *     to the old generation (its growth across each scavenge, from
+ *     v8.GCProfiler): garbage promoted there is what later costs
+ *     mark-compact pauses;
  *   - process.memoryUsage() right after a forced full GC, so that memory can
  *     be compared independently of when V8 last collected;
  *   - on the first signal, `modules`: the loaded CommonJS modules, how many
@@ -19,10 +21,31 @@ const {
   monitorEventLoopDelay,
   performance,
 } = require('node:perf_hooks');
+const { GCProfiler } = require('node:v8');
 
 const file = process.env.BENCH_MEMORY_FILE;
 const repoRoot = process.env.BENCH_REPO_ROOT;
 const MAJOR = 4; // perf_hooks.constants.NODE_PERFORMANCE_GC_MAJOR
+const OLD_SPACES = new Set(['old_space', 'code_space', 'large_object_space']);
+
+const oldUsed = spaces =>
+  spaces
+    .filter(s => OLD_SPACES.has(s.spaceName))
+    .reduce((n, s) => n + s.spaceUsedSize, 0);
+
+/** Bytes scavenges allocated young and moved to the old generation. */
+function summarizeScavenges(profile) {
+  let young = 0;
+  let promoted = 0;
+  for (const gc of profile?.statistics ?? []) {
+    if (gc.gcType !== 'Scavenge') continue;
+    const before = gc.beforeGC.heapSpaceStatistics;
+    const after = gc.afterGC.heapSpaceStatistics;
+    young += before.find(s => s.spaceName === 'new_space')?.spaceUsedSize ?? 0;
+    promoted += Math.max(0, oldUsed(after) - oldUsed(before));
+  }
+  return { young, promoted };
+}
 const RESOLUTION_MS = 10;
 
 function describeModules() {
@@ -72,6 +95,8 @@ if (file) {
       }
     }
   }).observe({ entryTypes: ['gc'] });
+  let profiler = new GCProfiler();
+  profiler.start();
 
   process.on('SIGUSR2', () => {
     const majors = gcs.filter(g => g.major);
@@ -92,6 +117,7 @@ if (file) {
         majorMaxMs: Math.max(0, ...majors.map(g => g.ms)),
       },
     };
+    window.gc.scavenges = summarizeScavenges(profiler.stop());
     gcs = [];
     const started = performance.now();
     if (typeof global.gc === 'function') {
@@ -99,6 +125,8 @@ if (file) {
       global.gc();
     }
     forced.push([started, performance.now()]);
+    profiler = new GCProfiler();
+    profiler.start();
     if (forced.length > 4) forced.shift();
     // After the late sample that the forced GC itself causes.
     setTimeout(() => loop.reset(), 50).unref();

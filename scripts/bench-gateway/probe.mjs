@@ -45,7 +45,12 @@ export function windowLine(window) {
     )}; ` +
     `GC pauses ${gc.count} (total ${ms(gc.totalMs)}, longest ${ms(
       gc.maxMs,
-    )}; major ${gc.major}, longest ${ms(gc.majorMaxMs)})`
+    )}; major ${gc.major}, longest ${ms(gc.majorMaxMs)})` +
+    (gc.scavenges
+      ? `; scavenges promoted ${mib(gc.scavenges.promoted / 1024)} of ${mib(
+          gc.scavenges.young / 1024,
+        )} young to the old generation`
+      : '')
   );
 }
 

@@ -133,8 +133,9 @@ export async function verifyGateway(targets, samples = 50) {
 
 /** JIT and connection pools: both paths, one at a time and under load. */
 export async function warmUp(targets, o) {
-  await sequential(targets, 500);
-  await sequential(targets, 200, { stream: true });
+  const all = [targets.direct, targets.gateway, targets.backstage];
+  await sequential(all, 500);
+  await sequential(all, 200, { stream: true });
   for (const t of [targets.direct, targets.gateway].filter(Boolean)) {
     await cannon(t, { connections: o.connections, seconds: 5 });
   }

@@ -24,7 +24,8 @@ import { GatewayService } from './gateway/GatewayService';
 import { IdentityResolver } from './gateway/identity';
 import { GatewayKeys, appServiceKeyProfile, isAppRef } from './gateway/keys';
 import { ModelPrices } from './gateway/pricing';
-import { createGatewayRouter } from './gateway/router';
+import { createGatewayHandler, createGatewayRouter } from './gateway/router';
+import { GatewayListener, startGatewayListener } from './gateway/listener';
 import { GATEWAY_DEFAULTS, readGatewayConfig } from './gateway/config';
 
 /** Id of the scheduled task that moves stored keys to the active encryption key. */
@@ -104,6 +105,7 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
 
           let access: AccessService;
           let gateway: GatewayService | undefined;
+          let listener: GatewayListener | undefined;
           if (accessConfig.configured) {
             const { litellm, budgets } = accessConfig;
             const encryption = KeyEncryption.fromConfig(
@@ -211,6 +213,7 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
               });
               const service = gateway;
               lifecycle.addShutdownHook(async () => {
+                await listener?.close();
                 await service.close();
                 await ledger.flush();
               });
@@ -246,19 +249,29 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
             });
           }
 
+          const gatewayHandler = createGatewayHandler({
+            service: gateway,
+            maxBodyBytes:
+              gatewayConfig?.limits.maxBodyBytes ??
+              GATEWAY_DEFAULTS.maxBodyBytes,
+          });
           httpRouter.use(
             await createRouter({
               policy,
               access,
               httpAuth,
-              gateway: createGatewayRouter({
-                service: gateway,
-                maxBodyBytes:
-                  gatewayConfig?.limits.maxBodyBytes ??
-                  GATEWAY_DEFAULTS.maxBodyBytes,
-              }),
+              gateway: createGatewayRouter(gatewayHandler),
             }),
           );
+          if (gateway && gatewayConfig?.listen) {
+            const started = await startGatewayListener({
+              handler: gatewayHandler,
+              ...gatewayConfig.listen,
+              logger,
+            });
+            listener = started;
+            lifecycle.addStartupHook(() => started.serve());
+          }
           httpRouter.addAuthPolicy({
             path: '/health',
             allow: 'unauthenticated',

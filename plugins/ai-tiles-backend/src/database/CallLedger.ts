@@ -28,9 +28,14 @@ export interface LedgerEntry {
 }
 
 export interface CallLedgerOptions {
-  /** Rows are written at most this long after the call. Default 250 ms. */
+  /**
+   * Rows are written at most this long after the call. Default 20 ms: rows
+   * held longer survive young-generation collections and are promoted, and
+   * that garbage in the old generation is what later costs the process
+   * mark-compact pauses under steady load.
+   */
   flushIntervalMs?: number;
-  /** A batch this large is written at once, in one statement. Default and at most 500 (SQLite's compound-select limit). */
+  /** A batch this large is written at once, in one statement. Default and at most 500 (9,000 bound values, within SQLite's and Postgres's limits). */
   maxBatch?: number;
   /** Rows kept while the database is failing; older ones are dropped (logged). Default 50,000. */
   maxPending?: number;
@@ -55,7 +60,7 @@ export class CallLedger {
     private readonly logger: LoggerService,
     options: CallLedgerOptions = {},
   ) {
-    this.flushIntervalMs = options.flushIntervalMs ?? 250;
+    this.flushIntervalMs = options.flushIntervalMs ?? 20;
     this.maxBatch = Math.min(options.maxBatch ?? 500, 500);
     this.maxPending = options.maxPending ?? 50_000;
   }
@@ -91,9 +96,9 @@ export class CallLedger {
     while (this.pending.length > 0) {
       const batch = this.pending.slice(0, this.maxBatch);
       try {
-        // One multi-row statement, no transaction. 500 rows: SQLite's limit
-        // of terms in the compound select knex builds for it.
-        await this.knex(TABLE).insert(batch.map(toRow));
+        // One multi-row statement, no transaction.
+        const { sql, bindings } = insertStatement(batch);
+        await this.knex.raw(sql, bindings);
         this.pending.splice(0, batch.length);
       } catch (error) {
         this.logger.error(
@@ -109,25 +114,68 @@ export class CallLedger {
   }
 }
 
-function toRow(e: LedgerEntry) {
+const COLUMNS = [
+  'created_at',
+  'user_ref',
+  'charged_ref',
+  'charged_to',
+  'app_ref',
+  'client_id',
+  'channel',
+  'route',
+  'model',
+  'stream',
+  'prompt_tokens',
+  'completion_tokens',
+  'cost',
+  'cost_source',
+  'status',
+  'error_type',
+  'latency_ms',
+  'request_id',
+] as const;
+
+const INSERT_PREFIX = `insert into "${TABLE}" (${COLUMNS.map(
+  c => `"${c}"`,
+).join(', ')}) values `;
+const ROW_PLACEHOLDERS = `(${COLUMNS.map(() => '?').join(', ')})`;
+
+/**
+ * One multi-row insert as SQL text and flat bindings. Built directly rather
+ * than with knex's insert builder, which allocates about ten times more per
+ * row; the statement is the same on Postgres and SQLite (knex still binds
+ * the values and converts them for the driver).
+ */
+function insertStatement(entries: LedgerEntry[]): {
+  sql: string;
+  bindings: Knex.Value[];
+} {
+  const bindings: Knex.Value[] = [];
+  for (const e of entries) {
+    bindings.push(
+      e.createdAt,
+      e.userRef ?? null,
+      e.chargedRef,
+      e.chargedTo,
+      e.appRef,
+      e.clientId,
+      e.channel,
+      e.route,
+      e.model?.slice(0, 255) ?? null,
+      e.stream,
+      e.promptTokens ?? null,
+      e.completionTokens ?? null,
+      e.cost ?? null,
+      e.costSource,
+      e.status,
+      e.errorType?.slice(0, 64) ?? null,
+      Math.round(e.latencyMs),
+      e.requestId?.slice(0, 255) ?? null,
+    );
+  }
   return {
-    created_at: e.createdAt,
-    user_ref: e.userRef ?? null,
-    charged_ref: e.chargedRef,
-    charged_to: e.chargedTo,
-    app_ref: e.appRef,
-    client_id: e.clientId,
-    channel: e.channel,
-    route: e.route,
-    model: e.model?.slice(0, 255) ?? null,
-    stream: e.stream,
-    prompt_tokens: e.promptTokens ?? null,
-    completion_tokens: e.completionTokens ?? null,
-    cost: e.cost ?? null,
-    cost_source: e.costSource,
-    status: e.status,
-    error_type: e.errorType?.slice(0, 64) ?? null,
-    latency_ms: Math.round(e.latencyMs),
-    request_id: e.requestId?.slice(0, 255) ?? null,
+    sql:
+      INSERT_PREFIX + Array(entries.length).fill(ROW_PLACEHOLDERS).join(', '),
+    bindings,
   };
 }

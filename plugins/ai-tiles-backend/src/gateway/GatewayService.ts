@@ -1,11 +1,15 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import type { Request, Response } from 'express';
-import { IncomingHttpHeaders } from 'node:http';
+import {
+  IncomingHttpHeaders,
+  IncomingMessage,
+  ServerResponse,
+} from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Readable, Transform } from 'node:stream';
 import { Dispatcher, Pool } from 'undici';
 import { CallLedger, LedgerEntry } from '../database/CallLedger';
 import { LiteLlmClient } from '../service/litellm/LiteLlmClient';
+import { bodyTooLarge } from './body';
 import { budgetExceededMessage } from './budgetMessage';
 import { ClientAuthenticator } from './clients';
 import { ConcurrencyLimiter } from './ConcurrencyLimiter';
@@ -123,7 +127,7 @@ function usageOf(text: string) {
  */
 async function relay(
   body: Readable,
-  res: Response,
+  res: ServerResponse,
   transform: (chunk: Buffer) => Buffer | string | undefined = c => c,
 ): Promise<void> {
   for await (const chunk of body) {
@@ -205,8 +209,16 @@ export class GatewayService {
     await this.pool.close();
   }
 
-  /** Express handler of one route. Never throws: errors are answered. */
-  async handle(route: GatewayRoute, req: Request, res: Response) {
+  /**
+   * Serves one call of `route`; `body` is the request read whole (JSON
+   * routes). Never throws: errors are answered.
+   */
+  async handle(
+    route: GatewayRoute,
+    req: IncomingMessage,
+    res: ServerResponse,
+    body?: Buffer,
+  ) {
     const call: CallRecord = {
       started: performance.now(),
       createdAt: new Date(),
@@ -229,7 +241,7 @@ export class GatewayService {
 
       let json: Record<string, unknown> | undefined;
       if (route.body === 'json') {
-        json = this.parseJson(req.body);
+        json = this.parseJson(body);
         call.model = typeof json.model === 'string' ? json.model : undefined;
         call.stream = json.stream === true;
       }
@@ -249,9 +261,9 @@ export class GatewayService {
       const charged = await this.options.keys.keyFor(client, identity);
       call.charged = charged;
 
-      await this.forward(call, client, req, res, json);
+      await this.forward(call, client, req, res, json, body);
     } catch (error) {
-      this.fail(call, res, error);
+      this.fail(call, req, res, error);
     } finally {
       released?.();
       if (route.ledger && call.client && call.charged)
@@ -259,8 +271,8 @@ export class GatewayService {
     }
   }
 
-  private parseJson(body: unknown): Record<string, unknown> {
-    if (!Buffer.isBuffer(body) || body.length === 0) {
+  private parseJson(body: Buffer | undefined): Record<string, unknown> {
+    if (!body || body.length === 0) {
       throw invalidRequest('The request body must be a JSON object');
     }
     let json: unknown;
@@ -278,9 +290,10 @@ export class GatewayService {
   private async forward(
     call: CallRecord,
     client: GatewayClient,
-    req: Request,
-    res: Response,
+    req: IncomingMessage,
+    res: ServerResponse,
     json: Record<string, unknown> | undefined,
+    rawJson: Buffer | undefined,
   ): Promise<void> {
     const { route } = call;
     let body: Buffer | string | Readable | undefined;
@@ -297,7 +310,7 @@ export class GatewayService {
           stream_options: { ...(streamOptions ?? {}), include_usage: true },
         });
       } else {
-        body = req.body as Buffer;
+        body = rawJson;
       }
     } else if (route.body === 'multipart') {
       body = this.limitedUpload(req);
@@ -317,9 +330,10 @@ export class GatewayService {
       headers['content-type'] =
         json || !contentType ? 'application/json' : contentType;
     }
-    const query = req.url.indexOf('?');
+    const url = req.url ?? '';
+    const query = url.indexOf('?');
     const path = `${this.basePath}/v1/${route.path}${
-      query >= 0 ? req.url.slice(query) : ''
+      query >= 0 ? url.slice(query) : ''
     }`;
 
     let upstream: Dispatcher.ResponseData;
@@ -385,35 +399,26 @@ export class GatewayService {
   }
 
   /** Streams a multipart upload on, refusing it past the body limit. */
-  private limitedUpload(req: Request): Readable {
+  private limitedUpload(req: IncomingMessage): Readable {
     const limit = this.options.config.limits.maxBodyBytes;
     const declared = Number(header(req.headers, 'content-length'));
     if (Number.isFinite(declared) && declared > limit) {
-      throw this.tooLarge();
+      throw bodyTooLarge(limit);
     }
     let size = 0;
     const counter = new Transform({
       transform: (chunk: Buffer, _enc, done) => {
         size += chunk.length;
-        done(size > limit ? this.tooLarge() : null, chunk);
+        done(size > limit ? bodyTooLarge(limit) : null, chunk);
       },
     });
     req.on('error', error => counter.destroy(error));
     return req.pipe(counter);
   }
 
-  private tooLarge(): GatewayError {
-    return new GatewayError(
-      413,
-      'invalid_request_error',
-      `The request body is larger than ${this.options.config.limits.maxBodyBytes} bytes (aiTiles.gateway.limits.maxBodyBytes)`,
-      'request_too_large',
-    );
-  }
-
   private async passError(
     call: CallRecord,
-    res: Response,
+    res: ServerResponse,
     upstream: Dispatcher.ResponseData,
     status: number,
   ): Promise<void> {
@@ -437,7 +442,7 @@ export class GatewayService {
 
   private async passStream(
     call: CallRecord,
-    res: Response,
+    res: ServerResponse,
     upstream: Dispatcher.ResponseData,
     hideUsageChunk: boolean,
   ): Promise<void> {
@@ -459,7 +464,12 @@ export class GatewayService {
   }
 
   /** Answers an error in OpenAI's shape, or ends a response already begun. */
-  private fail(call: CallRecord, res: Response, error: unknown): void {
+  private fail(
+    call: CallRecord,
+    req: IncomingMessage,
+    res: ServerResponse,
+    error: unknown,
+  ): void {
     const gatewayError = toGatewayError(error, {
       responseGone: res.destroyed || res.writableEnded,
       timeoutMs: this.options.config.limits.timeoutMs,
@@ -485,6 +495,8 @@ export class GatewayService {
         } → ${gatewayError.status}: ${gatewayError.message}`,
       );
     }
+    // An upload refused before its end is not drained for keep-alive.
+    if (!req.complete) res.setHeader('connection', 'close');
     gatewayError.send(res);
   }
 

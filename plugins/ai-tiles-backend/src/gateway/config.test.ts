@@ -39,6 +39,7 @@ describe('readGatewayConfig', () => {
         ],
         openWebUi: { emailHeader: 'X-Forwarded-Email' },
         limits: { maxConcurrentPerEmployee: '4' },
+        listen: { port: '7008' },
       },
       { dify: { baseUrl: 'http://dify/' } },
     )!;
@@ -48,6 +49,7 @@ describe('readGatewayConfig', () => {
       difyBaseUrl: 'http://dify',
       serviceKeyBudget: 10,
       clients: [{ entityRef: 'component:default/open-chat' }],
+      listen: { port: 7008 },
       limits: {
         maxConcurrentPerEmployee: 4,
         maxBodyBytes: 25 * 1024 * 1024,
@@ -107,6 +109,13 @@ describe('readGatewayConfig', () => {
         upstreamUrl: 'ftp://x',
       },
       'aiTiles.gateway.upstreamUrl',
+    ],
+    [
+      {
+        clients: [{ id: 'x', kind: 'dify', token, entityRef: 'a' }],
+        listen: { port: 70000 },
+      },
+      'aiTiles.gateway.listen.port',
     ],
   ])('rejects %j naming the path', (gateway, message) => {
     expect(() => read(gateway)).toThrow(message);

@@ -25,6 +25,8 @@ export interface GatewayConfig {
   difyBaseUrl?: string;
   /** Budget of each app's service key (USD per aiTiles.budgets.duration). */
   serviceKeyBudget: number;
+  /** The gateway's own port, beside Backstage's (optional). */
+  listen?: { host?: string; port: number };
   limits: {
     maxBodyBytes: number;
     maxConcurrentPerEmployee: number;
@@ -97,6 +99,12 @@ const schema = z
       .optional(),
     serviceKeys: z
       .object({ maxBudget: number(z.number().min(0)).optional() })
+      .optional(),
+    listen: z
+      .object({
+        host: z.string().min(1).optional(),
+        port: number(z.number().int().min(0).max(65535)),
+      })
       .optional(),
     limits: z
       .object({
@@ -171,6 +179,7 @@ export function readGatewayConfig(
     ).toLowerCase(),
     ...(difyBaseUrl ? { difyBaseUrl: difyBaseUrl.replace(/\/+$/, '') } : {}),
     serviceKeyBudget,
+    ...(g.listen ? { listen: g.listen } : {}),
     limits: {
       maxBodyBytes: g.limits?.maxBodyBytes ?? GATEWAY_DEFAULTS.maxBodyBytes,
       maxConcurrentPerEmployee:

@@ -1,3 +1,5 @@
+import { ServerResponse } from 'node:http';
+
 /**
  * An error the gateway answers in OpenAI's shape, which chat windows and
  * SDKs know how to show: `{"error":{"message","type","param","code"}}`.
@@ -13,9 +15,14 @@ export class GatewayError extends Error {
     this.name = 'GatewayError';
   }
 
-  /** Answers the request with this error. */
-  send(res: { status(code: number): { json(body: unknown): unknown } }): void {
-    res.status(this.status).json(this.body);
+  /** Answers the request with this error (plain Node response: both mounts). */
+  send(res: ServerResponse): void {
+    const json = JSON.stringify(this.body);
+    res.writeHead(this.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(json),
+    });
+    res.end(json);
   }
 
   get body() {

@@ -35,6 +35,17 @@ const chatBody = (extra: object = {}) => ({
   ...extra,
 });
 
+/** A port nothing listens on right now. */
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+
 const waitFor = async <T>(fn: () => Promise<T | undefined>, ms = 5000) => {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -626,6 +637,83 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     expect(res.status).toBe(direct.status);
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(await res.json()).toEqual(await direct.json());
+  });
+
+  it('serves the same gateway on its own port (aiTiles.gateway.listen)', async () => {
+    const port = await freePort();
+    const { server, base, backend } = await start(
+      { listen: { host: '127.0.0.1', port } },
+      { maxBodyBytes: 4096 },
+    );
+    await accept(server, JANE);
+    const own = `http://127.0.0.1:${port}${GATEWAY}`;
+
+    const plain = await fetch(`${own}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify(chatBody()),
+    });
+    expect(plain.status).toBe(200);
+    expect((await plain.json()).choices[0].message.content).toContain(
+      'Summarise',
+    );
+    const streamed = await fetch(`${own}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify(chatBody({ stream: true, mock_stream_chunks: 3 })),
+    });
+    const { text } = await readStream(streamed);
+    expect(text.trim().endsWith('data: [DONE]')).toBe(true);
+    expect(text).not.toContain('"usage":{');
+    // Backstage's mount serves the same gateway at the same time.
+    const viaBackstage = await fetch(`${base}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify(chatBody()),
+    });
+    expect(viaBackstage.status).toBe(200);
+
+    const logs = env.standIn.spendLogs();
+    expect(logs.map(l => keyOwner(l.api_key))).toEqual([JANE, JANE, JANE]);
+    const rows = await ledgerRows(3);
+    expect(rows.map(r => [r.user_ref, r.status, r.request_id])).toEqual(
+      logs.map(l => [JANE, 200, l.request_id]),
+    );
+
+    // Errors in OpenAI's shape, as on Backstage's mount.
+    const noToken = await fetch(`${own}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(chatBody()),
+    });
+    expect(noToken.status).toBe(401);
+    expect((await noToken.json()).error.code).toBe('invalid_api_key');
+    const big = await fetch(`${own}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify(
+        chatBody({ messages: [{ role: 'user', content: 'x'.repeat(8192) }] }),
+      ),
+    });
+    expect(big.status).toBe(413);
+    expect((await big.json()).error.code).toBe('request_too_large');
+    const unknown = await fetch(`${own}/chat/nonsense`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: '{}',
+    });
+    expect(unknown.status).toBe(404);
+    const outside = await fetch(
+      `http://127.0.0.1:${port}/api/catalog/entities`,
+    );
+    expect(outside.status).toBe(404);
+    expect((await outside.json()).error.message).toContain(
+      'only the AI gateway',
+    );
+
+    // Stopping the backend closes the port.
+    await backend.stop();
+    await expect(fetch(`${own}/models`)).rejects.toThrow();
   });
 
   it('answers 503 in OpenAI shape when the gateway is not configured', async () => {

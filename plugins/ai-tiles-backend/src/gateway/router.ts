@@ -1,78 +1,98 @@
 import express from 'express';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyAbortedError, readBody } from './body';
 import { GatewayError } from './errors';
 import { GatewayService } from './GatewayService';
-import { GATEWAY_ROUTES } from './routes';
+import { GATEWAY_ROUTES, GatewayRoute } from './routes';
+
+/** Path of the gateway's routes under the backend, e.g. `…/chat/completions`. */
+export const GATEWAY_PATH = '/api/ai-tiles/gateway/v1';
 
 /**
- * The gateway's routes, `/gateway/v1/*` under the plugin. They need no
- * Backstage session (callers are Open WebUI and Dify, with client tokens)
- * and answer every error in OpenAI's shape. Without `aiTiles.gateway` every
- * route answers 503 saying what to configure.
+ * Answers one gateway request. `path` is the part after `/gateway/v1`
+ * (`/chat/completions?…`). Plain Node request and response: the same handler
+ * serves Backstage's router and the gateway's own listener.
  */
-export function createGatewayRouter(options: {
+export type GatewayHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+) => void;
+
+/**
+ * The gateway's routes. They need no Backstage session (callers are Open
+ * WebUI and Dify, with client tokens) and answer every error in OpenAI's
+ * shape. Without `aiTiles.gateway` every route answers 503 saying what to
+ * configure.
+ */
+export function createGatewayHandler(options: {
   service?: GatewayService;
   maxBodyBytes: number;
-}): express.Router {
+}): GatewayHandler {
   const { service, maxBodyBytes } = options;
-  const router = express.Router();
-  const rawJson = express.raw({ type: () => true, limit: maxBodyBytes });
-
+  // Method → path → route: one lookup per call, no pattern matching.
+  const routes = new Map<string, Map<string, GatewayRoute>>();
   for (const route of GATEWAY_ROUTES) {
-    const handlers: express.RequestHandler[] = [];
-    if (route.body === 'json') handlers.push(rawJson);
-    handlers.push((req, res) => {
-      if (!service) {
-        const error = new GatewayError(
-          503,
-          'service_unavailable',
-          'The AI gateway is not configured: set aiTiles.gateway (see the ai-tiles-backend README)',
-        );
-        error.send(res);
-        return;
-      }
-      void service.handle(route, req, res);
-    });
-    if (route.method === 'GET') router.get(`/${route.path}`, ...handlers);
-    else router.post(`/${route.path}`, ...handlers);
+    const paths = routes.get(route.method) ?? new Map<string, GatewayRoute>();
+    paths.set(`/${route.path}`, route);
+    routes.set(route.method, paths);
   }
 
-  router.use((_req, res) => {
-    const error = new GatewayError(
-      404,
-      'invalid_request_error',
-      'Unknown AI gateway route',
-      'unknown_url',
-    );
-    error.send(res);
-  });
+  const handle = async (
+    route: GatewayRoute,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ) => {
+    if (!service) {
+      throw new GatewayError(
+        503,
+        'service_unavailable',
+        'The AI gateway is not configured: set aiTiles.gateway (see the ai-tiles-backend README)',
+      );
+    }
+    const body =
+      route.body === 'json' ? await readBody(req, maxBodyBytes) : undefined;
+    await service.handle(route, req, res, body);
+  };
 
-  // Body-parser errors (too large, aborted, bad encoding) in OpenAI's shape.
-  router.use(
-    (
-      err: { status?: number; type?: string; message?: string },
-      _req: express.Request,
-      res: express.Response,
-      next: express.NextFunction,
-    ) => {
-      if (res.headersSent) {
-        next(err);
+  return (req, res, path) => {
+    let end = path.indexOf('?');
+    if (end < 0) end = path.length;
+    while (end > 1 && path[end - 1] === '/') end--; // a trailing slash
+    const pathname = path.slice(0, end);
+    const route = routes.get(req.method ?? 'GET')?.get(pathname);
+    if (!route) {
+      new GatewayError(
+        404,
+        'invalid_request_error',
+        `Unknown AI gateway route: ${req.method} ${pathname}`,
+        'unknown_url',
+      ).send(res);
+      return;
+    }
+    handle(route, req, res).catch(error => {
+      if (error instanceof BodyAbortedError || res.headersSent) {
+        res.destroy();
         return;
       }
-      const error =
-        err.type === 'entity.too.large'
-          ? new GatewayError(
-              413,
-              'invalid_request_error',
-              `The request body is larger than ${maxBodyBytes} bytes (aiTiles.gateway.limits.maxBodyBytes)`,
-              'request_too_large',
-            )
+      const gatewayError =
+        error instanceof GatewayError
+          ? error
           : new GatewayError(
-              err.status && err.status < 500 ? err.status : 400,
+              400,
               'invalid_request_error',
               'The request body could not be read',
             );
-      error.send(res);
-    },
-  );
+      // A body left unread is not drained for keep-alive: close instead.
+      if (!req.complete) res.setHeader('connection', 'close');
+      gatewayError.send(res);
+    });
+  };
+}
+
+/** The gateway as an Express router, mounted at `/gateway/v1` by the plugin. */
+export function createGatewayRouter(handler: GatewayHandler): express.Router {
+  const router = express.Router();
+  router.use((req, res) => handler(req, res, req.url));
   return router;
 }

@@ -1,0 +1,55 @@
+import { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
+import { BodyAbortedError, readBody } from './body';
+import { GatewayError } from './errors';
+
+function message(headers: Record<string, string> = {}) {
+  const req = new IncomingMessage(new Socket());
+  req.headers = headers;
+  return req;
+}
+
+describe('readBody', () => {
+  it('reads a body sent in chunks', async () => {
+    const req = message();
+    const body = readBody(req, 100);
+    req.push(Buffer.from('{"model":'));
+    req.push(Buffer.from('"gpt"}'));
+    req.complete = true;
+    req.push(null);
+    expect((await body).toString()).toBe('{"model":"gpt"}');
+  });
+
+  it('refuses a declared length over the limit without reading', async () => {
+    const error = await readBody(message({ 'content-length': '101' }), 100)
+      .then(() => undefined)
+      .catch(e => e);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toMatchObject({ status: 413, code: 'request_too_large' });
+  });
+
+  it('refuses a body that grows past the limit as it arrives', async () => {
+    const req = message();
+    const body = readBody(req, 10);
+    req.push(Buffer.from('0123456789'));
+    req.push(Buffer.from('x'));
+    await expect(body).rejects.toMatchObject({ status: 413 });
+  });
+
+  it('refuses compressed bodies with 415', async () => {
+    await expect(
+      readBody(message({ 'content-encoding': 'gzip' }), 100),
+    ).rejects.toMatchObject({
+      status: 415,
+      code: 'unsupported_content_encoding',
+    });
+  });
+
+  it('reports a caller that went away before the end', async () => {
+    const req = message();
+    const body = readBody(req, 100);
+    req.push(Buffer.from('{"mod'));
+    req.destroy();
+    await expect(body).rejects.toBeInstanceOf(BodyAbortedError);
+  });
+});

@@ -1,0 +1,70 @@
+import { IncomingMessage } from 'node:http';
+import { GatewayError } from './errors';
+
+export function bodyTooLarge(limit: number): GatewayError {
+  return new GatewayError(
+    413,
+    'invalid_request_error',
+    `The request body is larger than ${limit} bytes (aiTiles.gateway.limits.maxBodyBytes)`,
+    'request_too_large',
+  );
+}
+
+/** Thrown when the caller goes away before its body arrived. */
+export class BodyAbortedError extends Error {
+  constructor() {
+    super('The client closed the request before its body arrived');
+    this.name = 'BodyAbortedError';
+  }
+}
+
+/**
+ * Reads a JSON request body whole, up to `limit` bytes: a declared length
+ * over the limit is refused before reading, a body that grows past it as
+ * soon as it does. Only identity encoding: OpenAI clients do not compress
+ * request bodies, and inflating would make the limit meaningless.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const encoding = req.headers['content-encoding'];
+  if (encoding && encoding.toLowerCase() !== 'identity') {
+    return Promise.reject(
+      new GatewayError(
+        415,
+        'invalid_request_error',
+        `Unsupported Content-Encoding '${encoding}': send the body uncompressed`,
+        'unsupported_content_encoding',
+      ),
+    );
+  }
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    // Not read: the connection is closed after the answer.
+    return Promise.reject(bodyTooLarge(limit));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      if (error) reject(error);
+      else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    };
+    req.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      size += chunk.length;
+      if (size > limit) {
+        req.pause();
+        settle(bodyTooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => settle());
+    req.on('error', () => settle(new BodyAbortedError()));
+    req.on('close', () => {
+      if (!req.complete) settle(new BodyAbortedError());
+    });
+  });
+}

@@ -1,0 +1,99 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Server, createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { GatewayError } from './errors';
+import { GATEWAY_PATH, GatewayHandler } from './router';
+
+export interface GatewayListener {
+  /** The bound port (useful with port 0). */
+  port: number;
+  /** Starts serving calls (until then: 503), once the backend is up. */
+  serve(): void;
+  /** Stops accepting calls; open calls (streams) get `graceMs` to finish. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * The gateway on its own port (`aiTiles.gateway.listen`), beside Backstage's:
+ * Open WebUI and Dify reach it inside the deployment's network, it is not
+ * published through the public entry point, and its calls skip the browser
+ * middleware of Backstage's router (security headers, CORS, compression,
+ * request log), which costs more per call than the gateway itself. Same
+ * paths (`/api/ai-tiles/gateway/v1/…`), same handler, same answers.
+ */
+export async function startGatewayListener(options: {
+  handler: GatewayHandler;
+  /** Default: every interface. */
+  host?: string;
+  port: number;
+  logger: LoggerService;
+}): Promise<GatewayListener> {
+  const { handler, host, port, logger } = options;
+  const prefix = `${GATEWAY_PATH}/`;
+  let serving = false;
+  const server: Server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (!serving) {
+      // The port is bound at plugin start (a conflict fails the start);
+      // calls wait for the rest of the backend (catalog) to be up.
+      res.setHeader('retry-after', '1');
+      new GatewayError(
+        503,
+        'service_unavailable',
+        'The AI gateway is starting; try again in a moment',
+      ).send(res);
+      return;
+    }
+    if (!url.startsWith(prefix)) {
+      new GatewayError(
+        404,
+        'invalid_request_error',
+        `This port serves only the AI gateway, under ${GATEWAY_PATH}`,
+        'unknown_url',
+      ).send(res);
+      return;
+    }
+    handler(req, res, url.slice(GATEWAY_PATH.length));
+  });
+  // Long streams are normal: no idle timeout on an open response.
+  server.timeout = 0;
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      reject(
+        new Error(
+          `The AI gateway cannot listen on ${
+            host ?? '*'
+          }:${port} (aiTiles.gateway.listen): ${error.code ?? error.message}`,
+        ),
+      );
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const bound = (server.address() as AddressInfo).port;
+  logger.info(
+    `AI gateway listening on ${
+      host ?? '*'
+    }:${bound}${GATEWAY_PATH} (aiTiles.gateway.listen)`,
+  );
+
+  return {
+    port: bound,
+    serve() {
+      serving = true;
+    },
+    async close(graceMs = 10_000) {
+      const closed = new Promise<void>(resolve =>
+        server.close(() => resolve()),
+      );
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}
