@@ -57,6 +57,11 @@ export async function startGatewayListener(options: {
   });
   // Long streams are normal: no idle timeout on an open response.
   server.timeout = 0;
+  // Keep idle connections longer than clients do (Open WebUI's and Dify's
+  // HTTP clients keep theirs about 5 s, Node's default here too): otherwise
+  // a client can reuse a connection the server is closing at that moment.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
