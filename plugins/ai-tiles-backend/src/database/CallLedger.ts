@@ -61,7 +61,7 @@ export class CallLedger {
     options: CallLedgerOptions = {},
   ) {
     this.flushIntervalMs = options.flushIntervalMs ?? 20;
-    this.maxBatch = Math.min(options.maxBatch ?? 500, 500);
+    this.maxBatch = Math.max(1, Math.min(options.maxBatch ?? 500, 500));
     this.maxPending = options.maxPending ?? 50_000;
   }
 

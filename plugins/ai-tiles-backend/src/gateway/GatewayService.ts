@@ -172,6 +172,8 @@ export class GatewayService {
   private readonly basePath: string;
   private readonly concurrency: ConcurrencyLimiter;
   private readonly tagCache = new Map<string, string>();
+  /** Ledger rows still waiting for their cost (awaited on close). */
+  private readonly recording = new Set<Promise<void>>();
 
   constructor(private readonly options: GatewayServiceOptions) {
     const { config } = options;
@@ -205,7 +207,9 @@ export class GatewayService {
     return tags;
   }
 
+  /** After the last calls: their ledger rows are handed over, then the pool closes. */
   async close(): Promise<void> {
+    await Promise.allSettled([...this.recording]);
     await this.pool.close();
   }
 
@@ -501,7 +505,7 @@ export class GatewayService {
   }
 
   private record(call: CallRecord, client: GatewayClient): void {
-    void this.cost(call).then(({ cost, costSource }) => {
+    const recorded = this.cost(call).then(({ cost, costSource }) => {
       const entry: LedgerEntry = {
         createdAt: call.createdAt,
         userRef: call.userRef,
@@ -524,6 +528,8 @@ export class GatewayService {
       };
       this.options.ledger.record(entry);
     });
+    this.recording.add(recorded);
+    void recorded.finally(() => this.recording.delete(recorded));
   }
 
   /** LiteLLM's cost header for whole responses, else usage × price. */

@@ -1,6 +1,6 @@
 import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
-import { BodyAbortedError, readBody } from './body';
+import { BodyAbortedError, discardBody, readBody } from './body';
 import { GatewayError } from './errors';
 
 function message(headers: Record<string, string> = {}) {
@@ -51,5 +51,38 @@ describe('readBody', () => {
     req.push(Buffer.from('{"mod'));
     req.destroy();
     await expect(body).rejects.toBeInstanceOf(BodyAbortedError);
+  });
+
+  it('refuses a body that something else already read', async () => {
+    const req = message();
+    req.push(null);
+    req.resume();
+    await new Promise(r => req.once('end', r));
+    await expect(readBody(req, 100)).rejects.toThrow('already read');
+  });
+});
+
+describe('discardBody', () => {
+  it('reads the rest of a refused body to its end', async () => {
+    const req = message();
+    const discarded = discardBody(req, 100);
+    req.push(Buffer.alloc(60));
+    req.complete = true;
+    req.push(null);
+    await expect(discarded).resolves.toBe(true);
+  });
+
+  it('gives up past its byte bound and leaves the request paused', async () => {
+    const req = message();
+    const discarded = discardBody(req, 100);
+    req.push(Buffer.alloc(60));
+    req.push(Buffer.alloc(60));
+    await expect(discarded).resolves.toBe(false);
+    expect(req.isPaused()).toBe(true);
+  });
+
+  it('gives up after its time bound', async () => {
+    const req = message();
+    await expect(discardBody(req, 100, 20)).resolves.toBe(false);
   });
 });

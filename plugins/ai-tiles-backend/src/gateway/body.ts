@@ -25,6 +25,10 @@ export class BodyAbortedError extends Error {
  * request bodies, and inflating would make the limit meaningless.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  if (req.readableEnded || req.destroyed) {
+    // Read by something else first (a parser mounted before the gateway).
+    return Promise.reject(new Error('The request body was already read'));
+  }
   const encoding = req.headers['content-encoding'];
   if (encoding && encoding.toLowerCase() !== 'identity') {
     return Promise.reject(
@@ -55,7 +59,6 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (settled) return;
       size += chunk.length;
       if (size > limit) {
-        req.pause();
         settle(bodyTooLarge(limit));
         return;
       }
@@ -66,5 +69,43 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('close', () => {
       if (!req.complete) settle(new BodyAbortedError());
     });
+  });
+}
+
+/**
+ * Reads the rest of a refused body into the void, so that clients that send
+ * the whole body before reading the answer (most HTTP clients) get the error
+ * rather than a reset connection. At most `maxBytes` more or `timeoutMs`:
+ * false when the body did not end within them (then close the connection).
+ */
+export function discardBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  timeoutMs = 5_000,
+): Promise<boolean> {
+  if (req.complete || req.readableEnded || req.destroyed) {
+    return Promise.resolve(req.complete);
+  }
+  return new Promise(resolve => {
+    let size = 0;
+    let settled = false;
+    const settle = (ended: boolean) => {
+      if (settled) return;
+      settled = true;
+      if (!ended) req.pause();
+      resolve(ended);
+    };
+    const timer = setTimeout(() => settle(false), timeoutMs);
+    const finish = (ended: boolean) => {
+      clearTimeout(timer);
+      settle(ended);
+    };
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) finish(false);
+    });
+    req.on('end', () => finish(true));
+    req.on('close', () => finish(req.complete));
+    req.resume();
   });
 }

@@ -121,6 +121,30 @@ describe('readGatewayConfig', () => {
     expect(() => read(gateway)).toThrow(message);
   });
 
+  it("refuses Backstage's own port for the gateway's", () => {
+    const gateway = {
+      clients: [{ id: 'x', kind: 'dify', token, entityRef: 'a' }],
+      listen: { port: 7007 },
+    };
+    const withBackend = (backend: object) =>
+      readGatewayConfig(
+        new ConfigReader({ backend, aiTiles: { gateway } } as any),
+        access,
+      );
+    for (const backend of [
+      {},
+      { listen: ':7007' },
+      { listen: { port: 7007 } },
+    ]) {
+      expect(() => withBackend(backend)).toThrow(
+        "aiTiles.gateway.listen.port must differ from Backstage's own port (backend.listen, 7007)",
+      );
+    }
+    expect(withBackend({ listen: '0.0.0.0:7010' })?.listen).toEqual({
+      port: 7007,
+    });
+  });
+
   it('needs AI access configured', () => {
     expect(() =>
       readGatewayConfig(new ConfigReader({ aiTiles: { gateway: {} } }), {

@@ -170,6 +170,12 @@ export function readGatewayConfig(
       `aiTiles.gateway.serviceKeys.maxBudget must be ≤ aiTiles.budgets.ceiling (${ceiling})`,
     );
   }
+  const mainPort = backendPort(config);
+  if (g.listen && g.listen.port !== 0 && g.listen.port === mainPort) {
+    throw new Error(
+      `aiTiles.gateway.listen.port must differ from Backstage's own port (backend.listen, ${mainPort})`,
+    );
+  }
   const difyBaseUrl = config.getOptionalString('aiTiles.dify.baseUrl');
   return {
     upstreamUrl: (g.upstreamUrl ?? access.litellm.baseUrl).replace(/\/+$/, ''),
@@ -190,4 +196,19 @@ export function readGatewayConfig(
         g.limits?.connectTimeoutMs ?? GATEWAY_DEFAULTS.connectTimeoutMs,
     },
   };
+}
+
+/** Backstage's own port (`backend.listen`: ":7007", "host:port" or `{ port }`; default 7007). */
+function backendPort(config: Config): number | undefined {
+  const listen = config.getOptional('backend.listen');
+  if (listen === undefined) return 7007;
+  if (typeof listen === 'string') {
+    const match = /:(\d+)$/.exec(listen);
+    return match ? Number(match[1]) : undefined;
+  }
+  if (typeof listen === 'object' && listen !== null && 'port' in listen) {
+    const port = Number((listen as { port: unknown }).port);
+    return Number.isFinite(port) ? port : undefined;
+  }
+  return undefined;
 }

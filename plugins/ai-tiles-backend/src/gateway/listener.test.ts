@@ -58,6 +58,22 @@ describe('startGatewayListener', () => {
     }
   });
 
+  it('stops as soon as open calls end, without waiting for the grace period', async () => {
+    listener = await start((_req, res) => {
+      setTimeout(() => res.end('done'), 200);
+    });
+    listener.serve();
+    const url = `http://127.0.0.1:${listener.port}${GATEWAY_PATH}/models`;
+    await (await fetch(url)).text(); // leaves an idle keep-alive connection
+    const inFlight = fetch(url).then(r => r.text());
+    await new Promise(r => setTimeout(r, 50));
+    const started = Date.now();
+    await listener.close(5_000);
+    listener = undefined;
+    expect(await inFlight).toBe('done');
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it('closes open calls once the grace period is over', async () => {
     listener = await start((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });

@@ -31,8 +31,11 @@ export async function startGatewayListener(options: {
   const { handler, host, port, logger } = options;
   const prefix = `${GATEWAY_PATH}/`;
   let serving = false;
+  let closing = false;
   const server: Server = createServer((req, res) => {
     const url = req.url ?? '/';
+    // While stopping, no connection is kept for another call.
+    if (closing) res.setHeader('connection', 'close');
     if (!serving) {
       // The port is bound at plugin start (a conflict fails the start);
       // calls wait for the rest of the backend (catalog) to be up.
@@ -79,6 +82,11 @@ export async function startGatewayListener(options: {
       resolve();
     });
   });
+  // Later failures (e.g. EMFILE when accepting) are logged, not thrown:
+  // an 'error' without a listener would end the whole backend.
+  server.on('error', error =>
+    logger.error(`AI gateway listener (aiTiles.gateway.listen): ${error}`),
+  );
   const bound = (server.address() as AddressInfo).port;
   logger.info(
     `AI gateway listening on ${
@@ -92,13 +100,17 @@ export async function startGatewayListener(options: {
       serving = true;
     },
     async close(graceMs = 10_000) {
+      closing = true;
       const closed = new Promise<void>(resolve =>
         server.close(() => resolve()),
       );
-      server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      // Connections become idle as their calls end: close them then, so
+      // that stopping takes as long as the longest open call, not the grace.
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
+      const cut = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
-      clearTimeout(timer);
+      clearInterval(idle);
+      clearTimeout(cut);
     },
   };
 }

@@ -1,6 +1,6 @@
 import express from 'express';
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyAbortedError, readBody } from './body';
+import { BodyAbortedError, discardBody, readBody } from './body';
 import { GatewayError } from './errors';
 import { GatewayService } from './GatewayService';
 import { GATEWAY_ROUTES, GatewayRoute } from './routes';
@@ -70,7 +70,7 @@ export function createGatewayHandler(options: {
       ).send(res);
       return;
     }
-    handle(route, req, res).catch(error => {
+    handle(route, req, res).catch(async error => {
       if (error instanceof BodyAbortedError || res.headersSent) {
         res.destroy();
         return;
@@ -83,9 +83,12 @@ export function createGatewayHandler(options: {
               'invalid_request_error',
               'The request body could not be read',
             );
-      // A body left unread is not drained for keep-alive: close instead.
-      if (!req.complete) res.setHeader('connection', 'close');
-      gatewayError.send(res);
+      // A refused body is read to its end (within bounds) before the answer;
+      // past them, the connection is closed instead of kept.
+      if (!req.complete && !(await discardBody(req, maxBodyBytes))) {
+        res.setHeader('connection', 'close');
+      }
+      if (!res.destroyed) gatewayError.send(res);
     });
   };
 }
