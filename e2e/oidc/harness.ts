@@ -24,6 +24,8 @@ import { findChromium } from '../../scripts/chromium.mjs';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const backendDir = path.join(repoRoot, 'packages/backend');
+/** Preload that ends a started process when this test run is gone. */
+const exitWithParent = path.join(repoRoot, 'scripts/exit-with-parent.cjs');
 
 const APP_BUILD_TIMEOUT_MS = 15 * 60_000;
 const IDP_START_TIMEOUT_MS = 30_000;
@@ -246,7 +248,7 @@ export default async function globalSetup() {
     const idp = start(
       'OpenID provider',
       process.execPath,
-      [path.join(__dirname, 'idp.mjs')],
+      ['--require', exitWithParent, path.join(__dirname, 'idp.mjs')],
       {
         cwd: repoRoot,
         env: {
@@ -256,7 +258,7 @@ export default async function globalSetup() {
           IDP_CLIENT_SECRET: clientSecret,
           IDP_REDIRECT_URI: `${baseUrl}/api/auth/oidc/handler/frame`,
           IDP_ACCOUNTS: JSON.stringify(Object.values(accounts)),
-          IDP_PARENT_PID: String(process.pid),
+          EXIT_WITH_PARENT_PID: String(process.pid),
         },
         logFile: idpLog,
       },
@@ -324,7 +326,7 @@ export default async function globalSetup() {
       AUTH_OIDC_CLIENT_ID: OIDC_CLIENT_ID,
       AUTH_OIDC_CLIENT_SECRET: clientSecret,
       AUTH_SESSION_SECRET: sessionSecret,
-      OIDC_E2E_PARENT_PID: String(process.pid),
+      EXIT_WITH_PARENT_PID: String(process.pid),
     });
 
     const nodeTransform = require.resolve(
@@ -341,7 +343,7 @@ export default async function globalSetup() {
         '--require',
         nodeTransform,
         '--require',
-        path.join(__dirname, 'exit-with-parent.cjs'),
+        exitWithParent,
         'src/index.ts',
         '--config',
         path.join(repoRoot, 'app-config.yaml'),

@@ -7,7 +7,7 @@
 //   IDP_CLIENT_SECRET   client secret of the portal
 //   IDP_REDIRECT_URI    the portal's callback (…/api/auth/oidc/handler/frame)
 //   IDP_ACCOUNTS        JSON [{ email, password, name }]
-//   IDP_PARENT_PID      exit when this process is gone (no orphans)
+// The harness preloads scripts/exit-with-parent.cjs, so it ends with the run.
 //
 // Prints one line `OIDC_IDP_READY {"issuer": …}` on stdout when listening.
 // Login is a minimal form (labels "E-mail", "Password", button "Sign in")
@@ -31,16 +31,7 @@ const clientId = required('IDP_CLIENT_ID');
 const clientSecret = required('IDP_CLIENT_SECRET');
 const redirectUri = required('IDP_REDIRECT_URI');
 const accountList = JSON.parse(required('IDP_ACCOUNTS'));
-const parentPid = Number(required('IDP_PARENT_PID'));
 const issuer = `http://127.0.0.1:${port}`;
-
-setInterval(() => {
-  try {
-    process.kill(parentPid, 0);
-  } catch {
-    process.exit(0);
-  }
-}, 1000).unref();
 
 const accountsById = new Map();
 const accountsByLogin = new Map();

@@ -301,9 +301,9 @@ export function startBackend(
       '--expose-gc',
       '--require',
       join(root, 'scripts/bench-gateway/memory-probe.cjs'),
-      // Exits if the benchmark process dies (watchdog.cjs).
+      // Exits if the benchmark process dies (exit-with-parent.cjs).
       '--require',
-      join(root, 'scripts/bench-gateway/watchdog.cjs'),
+      join(root, 'scripts/exit-with-parent.cjs'),
       'packages/backend',
       '--config',
       join(root, 'app-config.yaml'),
@@ -320,7 +320,7 @@ export function startBackend(
         NODE_ENV: 'production',
         LOG_LEVEL: logLevel,
         BENCH_MEMORY_FILE: memoryFile,
-        BENCH_PARENT_PID: String(process.pid),
+        EXIT_WITH_PARENT_PID: String(process.pid),
         BENCH_REPO_ROOT: root,
         PORTAL_BASE_URL: s.baseUrl,
         POSTGRES_HOST: pg.host,

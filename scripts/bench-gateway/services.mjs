@@ -34,7 +34,7 @@ export async function startStandIn(root, dir, masterKey) {
       '--require',
       transform,
       '--require',
-      join(root, 'scripts/bench-gateway/watchdog.cjs'),
+      join(root, 'scripts/exit-with-parent.cjs'),
       'src/main.ts',
     ],
     {
@@ -45,7 +45,7 @@ export async function startStandIn(root, dir, masterKey) {
         LITELLM_MASTER_KEY: masterKey,
         LITELLM_STANDIN_PORT: String(port),
         LITELLM_STANDIN_QUIET: '1',
-        BENCH_PARENT_PID: String(process.pid),
+        EXIT_WITH_PARENT_PID: String(process.pid),
       },
     },
   );
