@@ -5,11 +5,11 @@ import {
   ServerResponse,
 } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Dispatcher, Pool } from 'undici';
 import { CallLedger, LedgerEntry } from '../database/CallLedger';
 import { LiteLlmClient } from '../service/litellm/LiteLlmClient';
-import { bodyTooLarge } from './body';
+import { limitedStream } from './body';
 import { budgetExceededMessage } from './budgetMessage';
 import { ClientAuthenticator } from './clients';
 import { ConcurrencyLimiter } from './ConcurrencyLimiter';
@@ -317,7 +317,7 @@ export class GatewayService {
         body = rawJson;
       }
     } else if (route.body === 'multipart') {
-      body = this.limitedUpload(req);
+      body = limitedStream(req, this.options.config.limits.maxBodyBytes);
     }
 
     const abort = new AbortController();
@@ -400,24 +400,6 @@ export class GatewayService {
       res.writeHead(status, passOnHeaders(h));
       await relay(upstream.body, res);
     }
-  }
-
-  /** Streams a multipart upload on, refusing it past the body limit. */
-  private limitedUpload(req: IncomingMessage): Readable {
-    const limit = this.options.config.limits.maxBodyBytes;
-    const declared = Number(header(req.headers, 'content-length'));
-    if (Number.isFinite(declared) && declared > limit) {
-      throw bodyTooLarge(limit);
-    }
-    let size = 0;
-    const counter = new Transform({
-      transform: (chunk: Buffer, _enc, done) => {
-        size += chunk.length;
-        done(size > limit ? bodyTooLarge(limit) : null, chunk);
-      },
-    });
-    req.on('error', error => counter.destroy(error));
-    return req.pipe(counter);
   }
 
   private async passError(

@@ -1,13 +1,20 @@
 import { IncomingMessage } from 'node:http';
+import { Readable, Transform } from 'node:stream';
 import { GatewayError } from './errors';
 
-export function bodyTooLarge(limit: number): GatewayError {
+function bodyTooLarge(limit: number): GatewayError {
   return new GatewayError(
     413,
     'invalid_request_error',
     `The request body is larger than ${limit} bytes (aiTiles.gateway.limits.maxBodyBytes)`,
     'request_too_large',
   );
+}
+
+/** A declared length over the limit is refused before anything is read. */
+function declaredOverLimit(req: IncomingMessage, limit: number): boolean {
+  const declared = Number(req.headers['content-length']);
+  return Number.isFinite(declared) && declared > limit;
 }
 
 /** Thrown when the caller goes away before its body arrived. */
@@ -40,11 +47,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       ),
     );
   }
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    // Not read: the connection is closed after the answer.
-    return Promise.reject(bodyTooLarge(limit));
-  }
+  if (declaredOverLimit(req, limit)) return Promise.reject(bodyTooLarge(limit));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -70,6 +73,23 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (!req.complete) settle(new BodyAbortedError());
     });
   });
+}
+
+/**
+ * A body streamed on as it arrives (multipart uploads, never held whole),
+ * failing with 413 once it grows past `limit` bytes.
+ */
+export function limitedStream(req: IncomingMessage, limit: number): Readable {
+  if (declaredOverLimit(req, limit)) throw bodyTooLarge(limit);
+  let size = 0;
+  const counter = new Transform({
+    transform: (chunk: Buffer, _enc, done) => {
+      size += chunk.length;
+      done(size > limit ? bodyTooLarge(limit) : null, chunk);
+    },
+  });
+  req.on('error', error => counter.destroy(error));
+  return req.pipe(counter);
 }
 
 /**

@@ -29,6 +29,7 @@ export async function startGatewayListener(options: {
   logger: LoggerService;
 }): Promise<GatewayListener> {
   const { handler, host, port, logger } = options;
+  const where = `${host ?? '*'}:${port}`;
   const prefix = `${GATEWAY_PATH}/`;
   let serving = false;
   let closing = false;
@@ -70,9 +71,9 @@ export async function startGatewayListener(options: {
     const onError = (error: NodeJS.ErrnoException) => {
       reject(
         new Error(
-          `The AI gateway cannot listen on ${
-            host ?? '*'
-          }:${port} (aiTiles.gateway.listen): ${error.code ?? error.message}`,
+          `The AI gateway cannot listen on ${where} (aiTiles.gateway.listen): ${
+            error.code ?? error.message
+          }`,
         ),
       );
     };
