@@ -10,6 +10,7 @@ import { applyMigrations } from './database/migrations';
 import { PolicyAcceptanceStore } from './database/PolicyAcceptanceStore';
 import { createRouter } from './router';
 import { AccessService } from './service/access/AccessService';
+import { LiteLlmUserCache } from './service/access/LiteLlmUserCache';
 import { EmployeeDirectory } from './service/budgets/BudgetResolver';
 import { KeyEncryption } from './service/crypto/KeyEncryption';
 import { LiteLlmClient } from './service/litellm/LiteLlmClient';
@@ -142,7 +143,7 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
               logger,
               budgets,
             });
-            const userCacheKey = AccessService.userCacheKey;
+            const users = new LiteLlmUserCache(cache, options.userCacheTtlMs);
             let gatewayKeys: GatewayKeys | undefined;
             const provisioner = new KeyProvisioner({
               vault,
@@ -159,9 +160,9 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
                   : directory.getProfile(ref),
               auditor,
               logger,
-              onKeyChanged: async ref => {
+              onKeyChanged: async (ref, user) => {
                 gatewayKeys?.forget(ref);
-                await cache.delete(userCacheKey(ref));
+                await (user ? users.set(ref, user) : users.delete(ref));
               },
               staleClaimMs:
                 options.provisioning?.staleClaimMs ??
@@ -178,10 +179,9 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
               provisioner,
               directory,
               client: getClient,
-              cache,
+              users,
               auditor,
               logger,
-              cacheTtlMs: options.userCacheTtlMs,
             });
 
             if (gatewayConfig) {
@@ -243,7 +243,6 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
               config: accessConfig,
               policy,
               acceptances,
-              cache,
               auditor,
               logger,
             });

@@ -742,7 +742,7 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     });
     env.standIn.setFailureMode({
       mode: 'disconnect',
-      routes: ['/user/info'],
+      routes: ['/user/new', '/user/info'],
       times: 10,
     });
     const res = await fetch(`${base}/chat/completions`, {

@@ -1,8 +1,4 @@
-import {
-  AuditorService,
-  CacheService,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
+import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
 import {
   ConflictError,
   NotAllowedError,
@@ -16,26 +12,17 @@ import { AccessConfig, CONFIG_KEYS } from '../../config/accessConfig';
 import { ActiveKeyRecord, KeyVault } from '../../database/KeyVault';
 import { PolicyAcceptanceStore } from '../../database/PolicyAcceptanceStore';
 import { EmployeeDirectory } from '../budgets/BudgetResolver';
-import { LiteLlmClient, LiteLlmUserRow } from '../litellm/LiteLlmClient';
+import { LiteLlmClient } from '../litellm/LiteLlmClient';
 import {
   KeyProvisioner,
   ProvisionContext,
   ZERO_BUDGET,
   reconcileBudget,
 } from '../provisioning/KeyProvisioner';
+import { CachedLiteLlmUser, LiteLlmUserCache } from './LiteLlmUserCache';
 
 const DEFAULT_POLICY_TITLE = 'Acceptable use of AI';
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** What is cached per employee from LiteLLM (`/user/info`). */
-interface CachedUser {
-  spend: number;
-  maxBudget: number | null;
-  budgetDuration: string | null;
-  resetAt: string | null;
-  /** Hashes of the user's keys, when LiteLLM lists them (drift check). */
-  keyHashes: string[] | null;
-}
 
 const UNIT_MS: Record<string, number> = {
   s: 1000,
@@ -87,11 +74,10 @@ export interface AccessServiceOptions {
   provisioner?: KeyProvisioner;
   directory?: EmployeeDirectory;
   client?: () => LiteLlmClient;
-  cache: CacheService;
+  /** LiteLLM reads per employee, kept briefly. */
+  users?: LiteLlmUserCache;
   auditor: AuditorService;
   logger: LoggerService;
-  /** TTL of LiteLLM reads per employee. Default 30 s. */
-  cacheTtlMs?: number;
   now?: () => Date;
 }
 
@@ -105,10 +91,6 @@ export class AccessService {
 
   constructor(private readonly options: AccessServiceOptions) {
     this.now = options.now ?? (() => new Date());
-  }
-
-  static userCacheKey(userRef: string): string {
-    return `litellm-user:${userRef}`;
   }
 
   async getSummary(
@@ -215,7 +197,6 @@ export class AccessService {
       await audit.fail({ error: error as Error });
       throw error;
     }
-    await this.invalidate(userRef);
     return this.getSummary(userRef, ctx);
   }
 
@@ -253,13 +234,9 @@ export class AccessService {
     ctx: ProvisionContext = {},
   ): Promise<AiAccessSummary> {
     await this.requireAccepted(userRef);
+    // The provisioner refreshes the cached LiteLLM user.
     await this.options.provisioner!.replaceKey(userRef, ctx, 'rotate');
-    await this.invalidate(userRef);
     return this.getSummary(userRef, ctx);
-  }
-
-  async invalidate(userRef: string): Promise<void> {
-    await this.options.cache.delete(AccessService.userCacheKey(userRef));
   }
 
   /* ---------------------------------------------------------------------- */
@@ -315,10 +292,9 @@ export class AccessService {
   private async readUser(
     userRef: string,
     want: { maxBudget: number; duration: string },
-  ): Promise<CachedUser | undefined> {
-    const { cache } = this.options;
-    const cacheKey = AccessService.userCacheKey(userRef);
-    const cached = (await cache.get(cacheKey)) as CachedUser | undefined;
+  ): Promise<CachedLiteLlmUser | undefined> {
+    const users = this.options.users!;
+    const cached = await users.get(userRef);
     if (cached) return cached;
 
     const client = this.options.client!();
@@ -327,26 +303,7 @@ export class AccessService {
     if (await reconcileBudget(client, info, want)) {
       info = (await client.getUserInfo(userRef)) ?? info;
     }
-    const row: LiteLlmUserRow = info.user;
-    const tokens = info.keys?.map(k => k.token);
-    const value: CachedUser = {
-      spend: row.spend ?? 0,
-      maxBudget: row.max_budget ?? null,
-      budgetDuration: row.budget_duration ?? null,
-      resetAt: row.budget_reset_at ?? null,
-      // Only when LiteLLM lists plain SHA-256 hashes (versions differ).
-      keyHashes:
-        tokens &&
-        tokens.every(
-          (t): t is string => typeof t === 'string' && /^[0-9a-f]{64}$/.test(t),
-        )
-          ? tokens
-          : null,
-    };
-    await cache.set(cacheKey, value as any, {
-      ttl: this.options.cacheTtlMs ?? 30_000,
-    });
-    return value;
+    return users.set(userRef, info);
   }
 
   /**
@@ -356,7 +313,7 @@ export class AccessService {
    */
   private async keyLost(
     record: ActiveKeyRecord,
-    litellm: CachedUser,
+    litellm: CachedLiteLlmUser,
   ): Promise<boolean> {
     if (!litellm.keyHashes || litellm.keyHashes.includes(record.keyHash)) {
       return false;

@@ -65,7 +65,7 @@ describe.each(databases.eachSupportedId())(
       expect(res.body.error).toMatchObject({
         name: 'ServiceUnavailableError',
         message:
-          'LiteLLM refused the connection (GET /user/info); AI access is temporarily unavailable, try again later',
+          'LiteLLM refused the connection (POST /user/new); AI access is temporarily unavailable, try again later',
       });
       expect(await rows()).toHaveLength(0);
       // The acceptance itself is kept: the next visit provisions.
@@ -92,7 +92,7 @@ describe.each(databases.eachSupportedId())(
       expect(Date.now() - started).toBeLessThan(5000);
       expect(res.status).toBe(503);
       expect(res.body.error.message).toBe(
-        'LiteLLM did not answer within 1 s (GET /user/info); AI access is temporarily unavailable, try again later',
+        'LiteLLM did not answer within 1 s (POST /user/new); AI access is temporarily unavailable, try again later',
       );
       expect(await rows()).toHaveLength(0);
 
@@ -152,7 +152,7 @@ describe.each(databases.eachSupportedId())(
       const denied = await getAccess(wrong.server);
       expect(denied.status).toBe(502);
       expect(denied.body.error.message).toBe(
-        "LiteLLM rejected the portal's credentials (401 on GET /user/info): check aiTiles.litellm.masterKey",
+        "LiteLLM rejected the portal's credentials (401 on POST /user/new): check aiTiles.litellm.masterKey",
       );
       expect(JSON.stringify(denied.body)).not.toContain('sk-wrong-master-key');
     });

@@ -44,10 +44,23 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
       .set('Authorization', asUser(userRef))
       .send({ version });
 
+  /** Records each LiteLLM call the portal makes, as `METHOD /path`. */
+  const recordCalls = () => {
+    const calls: string[] = [];
+    const litellmFetch: typeof fetch = (input, init) => {
+      const url = new URL(String(input instanceof Request ? input.url : input));
+      calls.push(`${init?.method ?? 'GET'} ${url.pathname}`);
+      return fetch(input, init);
+    };
+    return { calls, litellmFetch };
+  };
+
   it('provisions on first use: LiteLLM user and key, encrypted in the vault', async () => {
+    const litellm = recordCalls();
     const { server, auditor } = await startAiTiles({
       knex: env.knex,
       config: config(),
+      plugin: { litellmFetch: litellm.litellmFetch },
     });
 
     const res = await accept(server);
@@ -76,6 +89,12 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
     });
     expect(res.body.budget.resetAt).toMatch(/^\d{4}-\d\d-01T00:00:00/);
     expect(res.body.key.masked).toMatch(/^sk-\.\.\.[\w-]{4}$/);
+    // Three round trips: the summary reuses what provisioning read.
+    expect(litellm.calls).toEqual([
+      'POST /user/new',
+      'GET /user/info',
+      'POST /key/generate',
+    ]);
 
     // LiteLLM: one internal user with the budget, one key with our alias.
     const users = env.standIn.users().filter(u => u.user_id === JANE);
@@ -121,12 +140,13 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
     // The key works at LiteLLM.
     expect(await chat(env.standIn.url, rawKey)).toBe(200);
 
-    // GET again: same key, nothing new at LiteLLM.
+    // GET again: same key, nothing new at LiteLLM, no call (cached).
     const again = await request(server)
       .get('/api/ai-tiles/me/access')
       .set('Authorization', asUser(JANE));
     expect(again.body.key).toEqual(res.body.key);
     expect(keysOf(JANE)).toHaveLength(1);
+    expect(litellm.calls).toHaveLength(3);
 
     // Audit: acceptance, provisioning, reveal; never key material.
     expect(auditor.events.map(e => [e.eventId, e.outcome])).toEqual([
@@ -379,9 +399,11 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
   });
 
   it('rotation replaces the key: the old one fails at LiteLLM at once', async () => {
+    const litellm = recordCalls();
     const { server, auditor } = await startAiTiles({
       knex: env.knex,
       config: config(),
+      plugin: { litellmFetch: litellm.litellmFetch },
     });
     const first = await accept(server);
     const oldKey = (
@@ -391,11 +413,22 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
     ).body.key;
     expect(await chat(env.standIn.url, oldKey)).toBe(200);
 
+    litellm.calls.length = 0;
     const rotated = await request(server)
       .post('/api/ai-tiles/me/key/rotate')
       .set('Authorization', asUser(JANE));
     expect(rotated.status).toBe(200);
     expect(rotated.body.status).toBe('ready');
+    // The summary needs no read of its own, and no drift check (cached
+    // with the new key listed and the old one gone).
+    expect(litellm.calls).toEqual([
+      'GET /user/info',
+      'POST /key/delete',
+      'POST /key/generate',
+    ]);
+    // Read during the rotation: includes the old key's chat call above.
+    expect(rotated.body.budget.maxBudget).toBe(20);
+    expect(rotated.body.budget.spend).toBeGreaterThan(0);
     expect(rotated.body.key.masked).not.toBe(first.body.key.masked);
     expect(rotated.body.key.rotatedAt).toEqual(expect.any(String));
     expect(rotated.body.key.createdAt).toBe(first.body.key.createdAt);

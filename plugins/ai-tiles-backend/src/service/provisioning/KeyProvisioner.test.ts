@@ -6,7 +6,12 @@ import { KeyVault } from '../../database/KeyVault';
 import { applyMigrations } from '../../database/migrations';
 import { KeyEncryption } from '../crypto/KeyEncryption';
 import { LiteLlmClient } from '../litellm/LiteLlmClient';
-import { KeyProvisioner, ZERO_BUDGET, keyAliasFor } from './KeyProvisioner';
+import {
+  KeyProvisioner,
+  KeyProvisionerOptions,
+  ZERO_BUDGET,
+  keyAliasFor,
+} from './KeyProvisioner';
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
 const JANE = 'user:default/jane.doe';
@@ -52,6 +57,7 @@ describe.each(databases.eachSupportedId())(
     function provisioner(
       maxBudget: number,
       before?: (method: string, path: string) => Promise<void>,
+      onKeyChanged?: KeyProvisionerOptions['onKeyChanged'],
     ) {
       const fetchWithHook: typeof fetch = async (input, init) => {
         const url = new URL(String(input));
@@ -79,6 +85,7 @@ describe.each(databases.eachSupportedId())(
         },
         logger: mockServices.logger.mock(),
         staleClaimMs: 60_000,
+        onKeyChanged,
       });
     }
 
@@ -125,6 +132,45 @@ describe.each(databases.eachSupportedId())(
         if (path === '/user/update') updates.push(path);
       }).replaceKey(JANE);
       expect(updates).toEqual([]);
+    });
+
+    it("hands on LiteLLM's state after a key change only when it is exact", async () => {
+      const changes: Array<{ keys?: string[] | null; budget?: number | null }> =
+        [];
+      const p = provisioner(20, undefined, async (_ref, user) => {
+        changes.push(
+          user
+            ? {
+                keys: user.keys && user.keys.map(k => k.token!),
+                budget: user.user.max_budget,
+              }
+            : {},
+        );
+      });
+
+      // First key: the new user with the new key listed.
+      const first = await p.ensureKey(JANE);
+      expect(changes).toEqual([{ keys: [first.keyHash], budget: 20 }]);
+
+      // A repair that meets an orphan holding the alias (a crashed run):
+      // LiteLLM lost the stored key, the orphan is deleted, only the new key
+      // is listed.
+      await admin('/key/delete', { keys: [first.keyHash] });
+      await admin('/key/generate', {
+        user_id: JANE,
+        key_alias: keyAliasFor(JANE),
+      });
+      await knex('ai_user_keys').update({ status: 'pending', claim_id: null });
+      const repaired = await p.ensureKey(JANE);
+      expect(repaired.keyHash).not.toBe(first.keyHash);
+      expect(standIn.keys().map(k => k.token)).toEqual([repaired.keyHash]);
+      expect(changes[1]).toEqual({ keys: [repaired.keyHash], budget: 20 });
+
+      // The budget had to be written: what was read is stale, so nothing.
+      await provisioner(30, undefined, async (_ref, user) => {
+        changes.push(user ? { budget: user.user.max_budget } : {});
+      }).replaceKey(JANE);
+      expect(changes[2]).toEqual({});
     });
   },
 );

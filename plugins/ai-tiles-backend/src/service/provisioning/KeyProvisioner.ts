@@ -86,8 +86,12 @@ export interface KeyProvisionerOptions {
   profile: (userRef: string) => Promise<EmployeeProfile>;
   auditor: AuditorService;
   logger: LoggerService;
-  /** Called after a key was created or replaced (cache invalidation). */
-  onKeyChanged?: (userRef: string) => Promise<void>;
+  /**
+   * Called after a key was created or replaced, with LiteLLM's state of the
+   * user (the new key among its keys) when it is known exactly: callers
+   * cache it instead of reading it again. Without it, forget what is cached.
+   */
+  onKeyChanged?: (userRef: string, user?: LiteLlmUserInfo) => Promise<void>;
   /**
    * A pending claim older than this is taken to be from a crashed process
    * and is taken over. Default: 10 × the LiteLLM timeout + 10 s.
@@ -322,7 +326,12 @@ export class KeyProvisioner {
     try {
       const client = this.options.client();
       const profile = await this.options.profile(userRef);
-      const litellmUserId = await this.ensureUser(client, profile);
+      const user = await this.ensureUser(client, profile, {
+        // A first key: the user is almost always new too, so create it
+        // without asking first (one LiteLLM round trip less).
+        createFirst: claim.reason === 'provision',
+      });
+      const litellmUserId = user.info.userId;
 
       // From here on the stored key (if any) may stop working.
       destructive = true;
@@ -362,7 +371,16 @@ export class KeyProvisioner {
         });
         return LOST_CLAIM;
       }
-      await this.options.onKeyChanged?.(userRef);
+      await this.options.onKeyChanged?.(
+        userRef,
+        user.current
+          ? withNewKey(user.info, {
+              keyAlias,
+              keyHash: created.tokenHash,
+              previousKeyHash: claim.previousKeyHash,
+            })
+          : undefined,
+      );
       await audit.success({ meta: { keyAlias, litellmUserId } });
       return stored;
     } catch (error) {
@@ -394,19 +412,22 @@ export class KeyProvisioner {
   }
 
   /**
-   * Makes sure LiteLLM has the internal user with the wanted budget and
-   * returns its id: `/user/info`, else `/user/new` (no auto-created key).
-   * Whatever `/user/new` answers, the user is read again: "already exists"
-   * (409, or 400 on older releases) may be about the e-mail, and older
-   * releases answer 200 for an existing id and keep its old budget.
+   * Makes sure LiteLLM has the internal user with the wanted budget:
+   * `/user/info`, else `/user/new` (no auto-created key); with `createFirst`
+   * the other way round. Whatever `/user/new` answers, the user is read
+   * again: "already exists" (409, or 400 on older releases) may be about the
+   * e-mail, and older releases answer 200 for an existing id and keep its
+   * old budget. `current`: `info` is LiteLLM's state after every write
+   * (false when the budget was updated after the read).
    */
   private async ensureUser(
     client: LiteLlmClient,
     profile: EmployeeProfile,
-  ): Promise<string> {
+    { createFirst }: { createFirst: boolean },
+  ): Promise<{ info: LiteLlmUserInfo; current: boolean }> {
     const userId = profile.entityRef;
     const want = profile.budget;
-    let info = await client.getUserInfo(userId);
+    let info = createFirst ? undefined : await client.getUserInfo(userId);
     if (!info) {
       const body = {
         user_id: userId,
@@ -435,8 +456,8 @@ export class KeyProvisioner {
         );
       }
     }
-    await reconcileBudget(client, info, want);
-    return info.userId;
+    const updated = await reconcileBudget(client, info, want);
+    return { info, current: !updated };
   }
 
   private async createUser(
@@ -489,6 +510,27 @@ export class KeyProvisioner {
       );
     }
   }
+}
+
+/**
+ * The user as LiteLLM holds it after a key change: the previous key and any
+ * other key with the employee's alias (an orphan `generate` deleted) gone,
+ * the new key listed.
+ */
+function withNewKey(
+  info: LiteLlmUserInfo,
+  key: { keyAlias: string; keyHash: string; previousKeyHash?: string },
+): LiteLlmUserInfo {
+  if (!info.keys) return info;
+  return {
+    ...info,
+    keys: [
+      ...info.keys.filter(
+        k => k.token !== key.previousKeyHash && k.key_alias !== key.keyAlias,
+      ),
+      { token: key.keyHash, key_alias: key.keyAlias },
+    ],
+  };
 }
 
 function isActive(record: KeyRecord | undefined): record is ActiveKeyRecord {
