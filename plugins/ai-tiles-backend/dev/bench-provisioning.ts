@@ -24,6 +24,7 @@ import {
 import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -152,6 +153,52 @@ const line = (label: string, values: number[], target?: string) =>
     )}, max ${fmt(Math.max(...values))}${target ? `  [target ${target}]` : ''}`,
   );
 
+/**
+ * CPU used by the portal, the stand-in and this process during a phase, as
+ * shares of one core: with 2 cores, a process near 100 % is the queue.
+ */
+function cpuMeter(standInPid: number | undefined) {
+  const started = performance.now();
+  const self = process.cpuUsage();
+  const standIn = processCpuMs(standInPid);
+  return {
+    shares(from: PortalStats, to: PortalStats) {
+      const wall = performance.now() - started;
+      const own = process.cpuUsage(self);
+      const standInNow = processCpuMs(standInPid);
+      return {
+        wall,
+        portalMs: to.cpuMs - from.cpuMs,
+        standInMs:
+          standIn !== undefined && standInNow !== undefined
+            ? standInNow - standIn
+            : undefined,
+        loadMs: (own.user + own.system) / 1000,
+      };
+    },
+  };
+}
+
+function where(
+  cpu: ReturnType<ReturnType<typeof cpuMeter>['shares']>,
+  provisionings: number,
+  connectionWaits: number[],
+) {
+  const share = (ms: number | undefined) =>
+    ms === undefined ? 'n/a' : `${((100 * ms) / cpu.wall).toFixed(0)} %`;
+  console.log(
+    `  CPU, share of one core: portal ${share(cpu.portalMs)} (${(
+      cpu.portalMs / provisionings
+    ).toFixed(1)} ms per provisioning), stand-in ${share(
+      cpu.standInMs,
+    )}, load generator ${share(cpu.loadMs)}`,
+  );
+  line(
+    `database connection wait (${connectionWaits.length} queries)`,
+    connectionWaits,
+  );
+}
+
 async function pool<T>(
   items: T[],
   size: number,
@@ -171,7 +218,12 @@ async function runPortal() {
   const key = process.env.BENCH_MASTER_KEY!;
   let pg: ReturnType<typeof knexFactory> | undefined;
   const dbName = `ai_tiles_bench_${randomBytes(4).toString('hex')}`;
-  let databaseFeature = mockServices.database.factory();
+  // Backstage's defaults: one in-memory SQLite connection, knex's pool of 10 on Postgres.
+  let knex = knexFactory({
+    client: 'better-sqlite3',
+    connection: ':memory:',
+    useNullAsDefault: true,
+  });
   if (args.db === 'postgres') {
     const admin = knexFactory({
       client: 'pg',
@@ -184,12 +236,14 @@ async function runPortal() {
       connection: `${args['postgres-url']!.replace(/\/$/, '')}/${dbName}`,
       pool: { min: 0, max: 10 },
     });
-    databaseFeature = mockServices.database.factory({ knex: pg });
+    await knex.destroy();
+    knex = pg;
   }
+  const connectionWaits = recordConnectionWaits(knex);
   const backend = await startTestBackend({
     features: [
       createAiTilesPlugin({ litellmFetch: timingFetch }),
-      databaseFeature,
+      mockServices.database.factory({ knex }),
       // The catalog is another plugin: answered from a map so that its cost
       // (and the mock catalog's linear scan) stays out of the figures.
       createServiceFactory({
@@ -228,11 +282,14 @@ async function runPortal() {
   });
   process.on('message', async (message: { type: string }) => {
     if (message.type === 'stats') {
+      const cpu = process.cpuUsage();
       process.send!({
         type: 'stats',
         litellmMs: [...litellmMs],
         calls: litellmCalls,
         unattributed: unattributedCalls,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        connectionWaits: connectionWaits.splice(0),
       });
     } else if (message.type === 'stop') {
       await backend.stop();
@@ -258,6 +315,39 @@ interface PortalStats {
   litellmMs: Array<[string, number]>;
   calls: number;
   unattributed: number;
+  /** CPU time of the portal process so far. */
+  cpuMs: number;
+  /** How long each query waited for a database connection since the last stats. */
+  connectionWaits: number[];
+}
+
+/** Time each query waits for a connection from knex's pool (tarn's events). */
+function recordConnectionWaits(knex: ReturnType<typeof knexFactory>) {
+  const waits: number[] = [];
+  const asked = new Map<number, number>();
+  const connections = knex.client.pool;
+  connections.on('acquireRequest', (id: number) =>
+    asked.set(id, performance.now()),
+  );
+  connections.on('acquireSuccess', (id: number) => {
+    const started = asked.get(id);
+    asked.delete(id);
+    if (started !== undefined) waits.push(performance.now() - started);
+  });
+  return waits;
+}
+
+/** CPU time of another process in ms (Linux); undefined elsewhere. */
+function processCpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .split(') ')[1]
+      .split(' ');
+    // utime and stime, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 async function main() {
@@ -367,11 +457,19 @@ async function main() {
 
     const accept = (ref: string) =>
       call(ref, 'POST', '/me/policy/accept', { version: 'bench' });
+    child.send({ type: 'stats' });
+    const warm: PortalStats = await next();
+    const sequentialCpu = cpuMeter(standIn.pid);
     const sequential = new Map<string, number>();
     for (let i = 0; i < EMPLOYEES - 20; i++) {
       const ref = employeeRef('seq', i);
       sequential.set(ref, await accept(ref));
     }
+    child.send({ type: 'stats' });
+    const afterSequential: PortalStats = await next();
+    const sequentialShares = sequentialCpu.shares(warm, afterSequential);
+
+    const parallelCpu = cpuMeter(standIn.pid);
     const parallel = new Map<string, number>();
     const started = performance.now();
     await pool(
@@ -385,6 +483,7 @@ async function main() {
 
     child.send({ type: 'stats' });
     const before: PortalStats = await next();
+    const parallelShares = parallelCpu.shares(afterSequential, before);
     // Access summaries: the acceptance filled each employee's cache; these reads hit it.
     const reads: number[] = [];
     for (let i = 0; i < EMPLOYEES; i++)
@@ -420,6 +519,7 @@ async function main() {
       overhead(sequential),
       '≤ 50 ms p95',
     );
+    where(sequentialShares, sequential.size, afterSequential.connectionWaits);
     console.log(
       `${CONCURRENCY} at once (${parallel.size} employees, ${(
         parallel.size /
@@ -432,6 +532,7 @@ async function main() {
       overhead(parallel),
       '≤ 50 ms p95',
     );
+    where(parallelShares, parallel.size, before.connectionWaits);
     console.log(
       `access summary, warm cache (${reads.length} reads, ${
         after.calls - before.calls
