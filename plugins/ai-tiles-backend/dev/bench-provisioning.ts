@@ -9,7 +9,9 @@
  * sign-in so 2,000 distinct employees can call it, the catalog answered from
  * a map) and the LiteLLM stand-in. Every LiteLLM call goes through a timing fetch
  * and is attributed to its employee, so "portal overhead" = the employee's
- * request latency minus the time spent waiting for the stand-in.
+ * request latency minus the time spent waiting for the stand-in. Each phase
+ * also reports CPU per process (share of one core) and the time queries
+ * waited for a database connection: where a queue forms.
  */
 import {
   mockCredentials,
