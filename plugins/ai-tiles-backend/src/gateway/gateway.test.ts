@@ -28,6 +28,7 @@ const JANE_UUID = '7f1c2a9e-0000-4000-8000-00000000jane'.replace(
   'jane',
   'aaaa',
 );
+const BROWSER_UUID = '7f1c2a9e-0000-4000-8000-00000000bbbb';
 
 const chatBody = (extra: object = {}) => ({
   model: 'gpt-4o-mini',
@@ -225,15 +226,24 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     const lookups: string[] = [];
     const dify: Server = createServer((req, res) => {
       lookups.push(`${req.url} ${req.headers.authorization}`);
-      const known = req.url === `/v1/end-users/${JANE_UUID}`;
+      const endUsers: Record<string, object> = {
+        [`/v1/end-users/${JANE_UUID}`]: {
+          id: JANE_UUID,
+          session_id: JANE,
+          type: 'service-api',
+          is_anonymous: false,
+        },
+        // A share-URL visitor who claimed John's ref (`sys.user_id`).
+        [`/v1/end-users/${BROWSER_UUID}`]: {
+          id: BROWSER_UUID,
+          session_id: JOHN,
+          type: 'browser',
+          is_anonymous: true,
+        },
+      };
+      const known = endUsers[req.url ?? ''];
       res.writeHead(known ? 200 : 404, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify(
-          known
-            ? { id: JANE_UUID, session_id: JANE, type: 'service_api' }
-            : { code: 'end_user_not_found' },
-        ),
-      );
+      res.end(JSON.stringify(known ?? { code: 'end_user_not_found' }));
     });
     await new Promise<void>(r => dify.listen(0, '127.0.0.1', r));
     try {
@@ -256,15 +266,26 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
         difyUrl,
       );
       await accept(server, JANE);
+      await accept(server, JOHN);
       const res = await fetch(`${base}/chat/completions`, {
         method: 'POST',
         headers: asDify(),
         body: JSON.stringify(chatBody({ user: JANE_UUID })),
       });
       expect(res.status).toBe(200);
-      expect(keyOwner(env.standIn.spendLogs()[0].api_key)).toBe(JANE);
+      // A browser end user's session id is not an identity: the app pays.
+      const spoofed = await fetch(`${base}/chat/completions`, {
+        method: 'POST',
+        headers: asDify(),
+        body: JSON.stringify(chatBody({ user: BROWSER_UUID })),
+      });
+      expect(spoofed.status).toBe(200);
+      const [janeCall, spoofedCall] = env.standIn.spendLogs();
+      expect(keyOwner(janeCall.api_key)).toBe(JANE);
+      expect(keyOwner(spoofedCall.api_key)).toBe(DIFY_APP);
       expect(lookups).toEqual([
         `/v1/end-users/${JANE_UUID} Bearer app-dify-key`,
+        `/v1/end-users/${BROWSER_UUID} Bearer app-dify-key`,
       ]);
       expect(
         await env.knex('ai_dify_end_users').where({ end_user_id: JANE_UUID }),

@@ -141,7 +141,17 @@ export class IdentityResolver {
         },
       );
       if (!res.ok) return {};
-      const body = (await res.json()) as { session_id?: unknown };
+      const body = (await res.json()) as {
+        session_id?: unknown;
+        type?: unknown;
+        is_anonymous?: unknown;
+      };
+      // Only end users of Dify's service API (the portal's runner sends the
+      // employee's ref as `user`). A share URL's web app creates `browser`
+      // end users whose session id is whatever the visitor put in the URL.
+      if (body.type !== 'service-api' || body.is_anonymous === true) {
+        return {};
+      }
       const userRef =
         typeof body.session_id === 'string'
           ? asUserRef(body.session_id)
