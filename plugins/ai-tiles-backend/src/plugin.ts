@@ -189,6 +189,7 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
               gatewayKeys = new GatewayKeys({
                 provisioner,
                 vault,
+                client: getClient,
                 acceptances,
                 policyVersion: policy!.version,
                 policyUrl: `${(

@@ -350,17 +350,30 @@ export class GatewayService {
         body,
         signal: abort.signal,
       });
-      // A 401 for a key from the cache: rotated on another replica. Once
-      // more with the stored key (only a body read whole can be resent).
+      // LiteLLM refused the key: rotated on another replica, or lost and
+      // repaired. Once more with the key to use now (only a body read whole
+      // can be resent); the same key means the 401 is the answer.
       if (
         upstream.statusCode === 401 &&
         attempt === 0 &&
         !(body instanceof Readable)
       ) {
-        await upstream.body.dump();
-        this.options.keys.forget(call.charged!.ownerRef);
-        call.charged = await this.options.keys.keyFor(client, call.identity!);
-        continue;
+        let next: ChargedKey;
+        try {
+          next = await this.options.keys.afterRefusal(
+            client,
+            call.identity!,
+            call.charged!,
+          );
+        } catch (error) {
+          await upstream.body.dump();
+          throw error;
+        }
+        if (next.rawKey !== call.charged!.rawKey) {
+          await upstream.body.dump();
+          call.charged = next;
+          continue;
+        }
       }
       break;
     }

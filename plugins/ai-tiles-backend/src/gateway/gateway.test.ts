@@ -660,6 +660,63 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     expect(await res.json()).toEqual(await direct.json());
   });
 
+  it('retries a refused key: rotated on another replica, or lost by LiteLLM and replaced', async () => {
+    const a = await start();
+    const b = await start();
+    await accept(a.server, JANE);
+    const chat = () =>
+      fetch(`${a.base}/chat/completions`, {
+        method: 'POST',
+        headers: asOpenWebUi('jane.doe@example.com'),
+        body: JSON.stringify(chatBody()),
+      });
+    const janeKeys = () => env.standIn.keys().filter(k => k.user_id === JANE);
+    const stored = async () =>
+      (await env.knex('ai_user_keys').where({ user_ref: JANE }).first())
+        .key_hash;
+    expect((await chat()).status).toBe(200); // replica a caches the key
+    const first = await stored();
+
+    // Rotated through replica b: a's cached key is refused, the stored one works.
+    await request(b.server)
+      .post('/api/ai-tiles/me/key/rotate')
+      .set('Authorization', asUser(JANE))
+      .expect(200);
+    const rotated = await stored();
+    expect(rotated).not.toBe(first);
+    expect((await chat()).status).toBe(200);
+    expect(janeKeys().map(k => k.token)).toEqual([rotated]);
+
+    // Deleted in LiteLLM by an admin: replaced, like "My AI access" would.
+    await fetch(`${env.standIn.url}/key/delete`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${MASTER_KEY}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ keys: [rotated] }),
+    });
+    expect((await chat()).status).toBe(200);
+    const repaired = await stored();
+    expect(repaired).not.toBe(rotated);
+    expect(janeKeys().map(k => k.token)).toEqual([repaired]);
+    expect(keyOwner(env.standIn.spendLogs().at(-1)!.api_key)).toBe(JANE);
+
+    // A 401 about something else: passed through, the key is kept.
+    env.standIn.setFailureMode({
+      mode: 'error',
+      status: 401,
+      message: 'key blocked',
+      routes: ['/v1/chat/completions'],
+      times: 1,
+    });
+    const refused = await chat();
+    expect(refused.status).toBe(401);
+    expect(JSON.stringify(await refused.json())).toContain('key blocked');
+    expect(await stored()).toBe(repaired);
+    expect(janeKeys().map(k => k.token)).toEqual([repaired]);
+  });
+
   it('serves the same gateway on its own port (aiTiles.gateway.listen)', async () => {
     const port = await freePort();
     const { server, base, backend } = await start(

@@ -1,8 +1,10 @@
 import { LRUCache } from 'lru-cache';
+import { createHash } from 'node:crypto';
 import { KeyVault } from '../database/KeyVault';
 import { EmployeeProfile } from '../service/budgets/BudgetResolver';
 import { PolicyAcceptanceStore } from '../database/PolicyAcceptanceStore';
 import { KeyProvisioner } from '../service/provisioning/KeyProvisioner';
+import { LiteLlmClient } from '../service/litellm/LiteLlmClient';
 import { GatewayClient } from './config';
 import { GatewayError } from './errors';
 import { CallIdentity } from './identity';
@@ -38,8 +40,8 @@ const POLICY_TTL_MS = 5 * 60_000;
  * they accepted the current acceptable-use policy; apps without one). Keys
  * stay in memory for a minute so a call costs no database read or
  * decryption; a rotation on this replica drops its entry at once
- * (`forget`), one on another replica is noticed by LiteLLM's 401 and retried
- * with the stored key.
+ * (`forget`). A key LiteLLM refuses is handled by `afterRefusal`: rotated
+ * on another replica, or lost by LiteLLM and replaced.
  */
 export class GatewayKeys {
   private readonly keys = new LRUCache<string, string>({
@@ -57,6 +59,8 @@ export class GatewayKeys {
     private readonly options: {
       provisioner: KeyProvisioner;
       vault: KeyVault;
+      /** Throws (503) when LiteLLM is not usable, e.g. no master key. */
+      client: () => LiteLlmClient;
       acceptances: PolicyAcceptanceStore;
       policyVersion: string;
       /** Where employees read and accept the policy (shown in the error). */
@@ -97,6 +101,36 @@ export class GatewayKeys {
       this.loading.set(ownerRef, pending);
     }
     return pending;
+  }
+
+  /**
+   * The key to retry with after LiteLLM refused `refused` with a 401: the
+   * stored key when it differs (rotated on another replica); a new key when
+   * LiteLLM no longer has the stored one (deleted by an admin, database
+   * reset), as "My AI access" would issue; else the same key, and the 401
+   * (about something else, e.g. a blocked key) reaches the caller.
+   */
+  async afterRefusal(
+    client: GatewayClient,
+    identity: CallIdentity,
+    refused: ChargedKey,
+  ): Promise<ChargedKey> {
+    this.forget(refused.ownerRef);
+    const stored = await this.keyFor(client, identity);
+    if (stored.rawKey !== refused.rawKey) return stored;
+    const keyHash = createHash('sha256').update(refused.rawKey).digest('hex');
+    try {
+      // Confirm first: replacing a key LiteLLM still has would break it
+      // for every other caller.
+      if (await this.options.client().getKeyInfo(keyHash)) return stored;
+    } catch {
+      return stored; // cannot tell: leave the key alone
+    }
+    await this.options.provisioner.replaceKey(refused.ownerRef, {}, 'repair', {
+      ifKeyHash: keyHash,
+    });
+    this.forget(refused.ownerRef);
+    return this.keyFor(client, identity);
   }
 
   /**

@@ -134,6 +134,7 @@ export class AccessService {
         userRef,
         ctx,
         'repair',
+        { ifKeyHash: record.keyHash },
       );
       litellm = await this.readUser(userRef, profile.budget);
     }

@@ -172,5 +172,20 @@ describe.each(databases.eachSupportedId())(
       }).replaceKey(JANE);
       expect(changes[2]).toEqual({});
     });
+
+    it('leaves a key alone that a late repair no longer names', async () => {
+      const p = provisioner(20);
+      const first = await p.ensureKey(JANE);
+      const repaired = await p.replaceKey(JANE, {}, 'repair', {
+        ifKeyHash: first.keyHash,
+      });
+      expect(repaired.keyHash).not.toBe(first.keyHash);
+      // A second repair of the same lost key (another call that saw it fail).
+      const late = await p.replaceKey(JANE, {}, 'repair', {
+        ifKeyHash: first.keyHash,
+      });
+      expect(late.keyHash).toBe(repaired.keyHash);
+      expect(standIn.keys().map(k => k.token)).toEqual([repaired.keyHash]);
+    });
   },
 );

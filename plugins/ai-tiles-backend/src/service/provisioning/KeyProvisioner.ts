@@ -164,12 +164,14 @@ export class KeyProvisioner {
   /**
    * Replaces the employee's key: the old one is deleted at LiteLLM (it stops
    * working at once), a new one generated and stored. `reason: 'repair'` is
-   * used when LiteLLM lost the stored key.
+   * used when LiteLLM lost the stored key; `ifKeyHash` then names that key,
+   * so that a repair that comes late does not replace its replacement.
    */
   async replaceKey(
     userRef: string,
     ctx: ProvisionContext = {},
     reason: 'rotate' | 'repair' = 'rotate',
+    { ifKeyHash }: { ifKeyHash?: string } = {},
   ): Promise<ActiveKeyRecord> {
     return this.singleFlight(`replace:${userRef}`, async () => {
       const existing = await this.options.vault.get(userRef);
@@ -178,6 +180,7 @@ export class KeyProvisioner {
         // is a brand-new key anyway.
         return this.ensureKey(userRef, ctx);
       }
+      if (ifKeyHash && existing.keyHash !== ifKeyHash) return existing;
       return this.acquire(
         userRef,
         ctx,
