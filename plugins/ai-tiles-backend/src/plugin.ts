@@ -11,6 +11,7 @@ import { PolicyAcceptanceStore } from './database/PolicyAcceptanceStore';
 import { createRouter } from './router';
 import { AccessService } from './service/access/AccessService';
 import { LiteLlmUserCache } from './service/access/LiteLlmUserCache';
+import { BUDGET_SYNC_TASK_ID, BudgetSync } from './service/budgets/BudgetSync';
 import { EmployeeDirectory } from './service/budgets/BudgetResolver';
 import { KeyEncryption } from './service/crypto/KeyEncryption';
 import { LiteLlmClient } from './service/litellm/LiteLlmClient';
@@ -145,19 +146,20 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
             });
             const users = new LiteLlmUserCache(cache, options.userCacheTtlMs);
             let gatewayKeys: GatewayKeys | undefined;
+            // Employees, and the AI apps' service keys of the gateway.
+            const profileOf = async (ref: string) =>
+              isAppRef(ref)
+                ? appServiceKeyProfile(ref, {
+                    maxBudget:
+                      gatewayConfig?.serviceKeyBudget ??
+                      GATEWAY_DEFAULTS.serviceKeyBudget,
+                    duration: budgets.duration,
+                  })
+                : directory.getProfile(ref);
             const provisioner = new KeyProvisioner({
               vault,
               client: getClient,
-              // Employees, and the AI apps' service keys of the gateway.
-              profile: async ref =>
-                isAppRef(ref)
-                  ? appServiceKeyProfile(ref, {
-                      maxBudget:
-                        gatewayConfig?.serviceKeyBudget ??
-                        GATEWAY_DEFAULTS.serviceKeyBudget,
-                      duration: budgets.duration,
-                    })
-                  : directory.getProfile(ref),
+              profile: profileOf,
               auditor,
               logger,
               onKeyChanged: async (ref, user) => {
@@ -239,6 +241,32 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
                 }
               },
             });
+
+            if (client) {
+              // Config and catalog group changes reach employees who only use
+              // chat and apps (the access summary handles the others).
+              const budgetSync = new BudgetSync({
+                vault,
+                client: getClient,
+                profile: profileOf,
+                onUpdated: ref => users.delete(ref),
+                logger,
+              });
+              await scheduler.scheduleTask({
+                id: BUDGET_SYNC_TASK_ID,
+                frequency: { hours: 1 },
+                timeout: { minutes: 30 },
+                initialDelay: { minutes: 1 },
+                fn: async signal => {
+                  const result = await budgetSync.run(signal);
+                  if (result.updated || result.failed) {
+                    logger.info(
+                      `LiteLLM budgets: ${result.updated} of ${result.checked} key owners updated, ${result.failed} failed`,
+                    );
+                  }
+                },
+              });
+            }
           } else {
             access = new AccessService({
               config: accessConfig,

@@ -246,6 +246,17 @@ export class KeyVault {
     );
   }
 
+  /** Owners of active keys after `afterRef`, in order (a page of at most `limit`). */
+  async activeOwners(afterRef: string | undefined, limit: number) {
+    const query = this.knex<KeyRow>(TABLE)
+      .where({ status: 'active' })
+      .orderBy('user_ref')
+      .limit(limit)
+      .select('user_ref');
+    if (afterRef !== undefined) query.andWhere('user_ref', '>', afterRef);
+    return (await query).map(r => r.user_ref);
+  }
+
   /**
    * Re-encrypts rows written with an older encryption key to the active one,
    * in batches. Each update is conditional on the ciphertext read, so a

@@ -15,6 +15,7 @@ import {
   useStandInAndDatabase,
 } from '../../__testUtils__/access';
 import { REENCRYPT_TASK_ID } from '../../plugin';
+import { BUDGET_SYNC_TASK_ID } from '../budgets/BudgetSync';
 
 jest.setTimeout(60_000);
 
@@ -102,6 +103,34 @@ describe.each(databases.eachSupportedId())(
       }
       // Still one key each.
       expect(env.standIn.keys()).toHaveLength(4);
+    });
+
+    it('brings the budgets of employees who never visit in line, on schedule', async () => {
+      const config = (extra: object) =>
+        aiTilesConfig({
+          baseUrl: env.standIn.url,
+          policyPath: policy.path,
+          budgets: { ...budgets, ...extra },
+        });
+      const v1 = await startAiTiles({ knex: env.knex, config: config({}) });
+      for (const userRef of [JANE, JOHN, SOLO]) {
+        expect((await accept(v1.server, userRef)).status).toBe(200);
+      }
+      await v1.backend.stop();
+
+      // New budgets; the employees only use chat (no visit to the portal).
+      const v2 = await startAiTiles({
+        knex: env.knex,
+        config: config({ default: 25, users: [{ user: JOHN, maxBudget: 7 }] }),
+      });
+      expect([JANE, JOHN, SOLO].map(ref => litellmBudget(ref))).toEqual([
+        50, 100, 20,
+      ]);
+      await v2.scheduler.triggerTask(BUDGET_SYNC_TASK_ID);
+      expect([JANE, JOHN, SOLO].map(ref => litellmBudget(ref))).toEqual([
+        50, 7, 25,
+      ]);
+      expect(env.standIn.keys()).toHaveLength(3);
     });
 
     it('shows spend and a forecast from LiteLLM', async () => {
