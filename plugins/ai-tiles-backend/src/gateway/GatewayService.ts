@@ -306,12 +306,20 @@ export class GatewayService {
       const streamOptions = json.stream_options as
         | { include_usage?: unknown }
         | undefined;
-      if (call.stream && streamOptions?.include_usage !== true) {
-        // Ask for usage (the ledger needs it) and hide it from the client.
-        hideUsageChunk = true;
+      // Ask for usage on streams (the ledger needs it) and hide it from the client.
+      hideUsageChunk = call.stream && streamOptions?.include_usage !== true;
+      const callerTags = hasCallerTags(json);
+      if (hideUsageChunk || callerTags) {
         body = JSON.stringify({
-          ...json,
-          stream_options: { ...(streamOptions ?? {}), include_usage: true },
+          ...(callerTags ? withoutCallerTags(json) : json),
+          ...(hideUsageChunk
+            ? {
+                stream_options: {
+                  ...(streamOptions ?? {}),
+                  include_usage: true,
+                },
+              }
+            : {}),
         });
       } else {
         body = rawJson;
@@ -548,4 +556,29 @@ export class GatewayService {
     }
     return { costSource: 'none' };
   }
+}
+
+/**
+ * Tags are the gateway's (`x-litellm-tags`): LiteLLM would also take them
+ * from the body (`tags`, `metadata.tags`), where a caller could claim
+ * another app or `charged:app`.
+ */
+function hasCallerTags(json: Record<string, unknown>): boolean {
+  const metadata = json.metadata as Record<string, unknown> | undefined;
+  return (
+    json.tags !== undefined ||
+    (!!metadata && typeof metadata === 'object' && metadata.tags !== undefined)
+  );
+}
+
+function withoutCallerTags(
+  json: Record<string, unknown>,
+): Record<string, unknown> {
+  const { tags: _tags, ...rest } = json;
+  const metadata = rest.metadata as Record<string, unknown> | undefined;
+  if (metadata && typeof metadata === 'object' && !Array.isArray(metadata)) {
+    const { tags: _metadataTags, ...kept } = metadata;
+    rest.metadata = kept;
+  }
+  return rest;
 }

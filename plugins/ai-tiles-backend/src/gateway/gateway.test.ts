@@ -140,7 +140,12 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
       const res = await fetch(`${base}/chat/completions`, {
         method: 'POST',
         headers: asOpenWebUi(email),
-        body: JSON.stringify(chatBody()),
+        // Tags are the gateway's: the caller's own are dropped.
+        body: JSON.stringify(
+          chatBody({
+            metadata: { tags: ['charged:app', 'app:forged'], trace: 'kept' },
+          }),
+        ),
       });
       expect(res.status).toBe(200);
       const body = await res.json();
@@ -159,6 +164,10 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
         'charged:employee',
       ]),
     );
+    for (const log of logs) {
+      expect(log.request_tags).not.toContain('charged:app');
+      expect(log.request_tags).not.toContain('app:forged');
+    }
 
     const rows = await ledgerRows(2);
     expect(rows.map(r => [r.user_ref, r.charged_to, r.channel])).toEqual([
