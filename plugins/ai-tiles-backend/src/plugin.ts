@@ -39,6 +39,7 @@ export const REENCRYPT_TASK_ID = 'ai-tiles-reencrypt-keys';
  */
 export interface AiTilesPluginOptions {
   provisioning?: {
+    heartbeatMs?: number;
     staleClaimMs?: number;
     waitTimeoutMs?: number;
     pollIntervalMs?: number;
@@ -166,9 +167,8 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
                 gatewayKeys?.forget(ref);
                 await (user ? users.set(ref, user) : users.delete(ref));
               },
-              staleClaimMs:
-                options.provisioning?.staleClaimMs ??
-                10 * litellm.timeoutMs + 10_000,
+              heartbeatMs: options.provisioning?.heartbeatMs,
+              staleClaimMs: options.provisioning?.staleClaimMs,
               waitTimeoutMs: options.provisioning?.waitTimeoutMs,
               pollIntervalMs: options.provisioning?.pollIntervalMs,
               hooks: options.provisioning?.hooks,

@@ -143,6 +143,18 @@ export class KeyVault {
     return (await query) === 1;
   }
 
+  /** Renews our claim (the provisioning lease); false when it is no longer ours. */
+  async renewClaim(
+    userRef: string,
+    claimId: string,
+    now: Date,
+  ): Promise<boolean> {
+    const updated = await this.knex(TABLE)
+      .where({ user_ref: userRef, claim_id: claimId, status: 'pending' })
+      .update({ claimed_at: now });
+    return updated === 1;
+  }
+
   /** Claims an active row for rotation, if it still holds `seenKeyHash`. */
   async claimActive(
     userRef: string,

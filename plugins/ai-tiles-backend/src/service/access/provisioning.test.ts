@@ -288,12 +288,13 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
     const keyCreated = deferred<string>();
     const never = deferred();
     // Replica A "crashes": the hook never returns, so the key it created is
-    // never stored and its claim is never released.
+    // never stored, and its claim is neither released nor renewed.
     const a = await startAiTiles({
       knex: env.knex,
       config: config(),
       plugin: {
         provisioning: {
+          heartbeatMs: 3_600_000,
           hooks: {
             afterKeyCreated: async ({ keyHash }) => {
               keyCreated.resolve(keyHash);
@@ -362,6 +363,51 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
     expect(late.body.key.masked).toBe(repaired.body.key.masked);
     expect(keysOf(JANE)).toHaveLength(1);
     expect((await rows())[0].key_hash).toBe(keys[0].token);
+  });
+
+  it('never takes the claim of a live owner that is slow: its lease is renewed', async () => {
+    const keyCreated = deferred();
+    const a = await startAiTiles({
+      knex: env.knex,
+      config: config(),
+      plugin: {
+        provisioning: {
+          heartbeatMs: 100,
+          hooks: {
+            afterKeyCreated: async () => {
+              keyCreated.resolve();
+              await new Promise(r => setTimeout(r, 1200));
+            },
+          },
+        },
+      },
+    });
+    const b = await startAiTiles({
+      knex: env.knex,
+      config: config(),
+      plugin: { provisioning: { staleClaimMs: 400, waitTimeoutMs: 5000 } },
+    });
+    await env.knex('ai_policy_acceptances').insert({
+      user_ref: JANE,
+      version: '2026-11',
+      accepted_at: new Date(),
+    });
+    const slow = request(a.server)
+      .get('/api/ai-tiles/me/access')
+      .set('Authorization', asUser(JANE))
+      .then(r => r);
+    await keyCreated.promise;
+    // B waits three times as long as a claim may go unrenewed, and gets A's key.
+    const waited = await request(b.server)
+      .get('/api/ai-tiles/me/access')
+      .set('Authorization', asUser(JANE));
+    const first = await slow;
+    expect([first.status, waited.status]).toEqual([200, 200]);
+    expect(waited.body.key.masked).toBe(first.body.key.masked);
+    expect(keysOf(JANE)).toHaveLength(1);
+    expect(b.auditor.events.map(e => e.eventId)).not.toContain(
+      'ai-key-provision',
+    );
   });
 
   it('leaves nothing half-written when storing fails after the key was created', async () => {

@@ -93,10 +93,16 @@ export interface KeyProvisionerOptions {
    */
   onKeyChanged?: (userRef: string, user?: LiteLlmUserInfo) => Promise<void>;
   /**
-   * A pending claim older than this is taken to be from a crashed process
-   * and is taken over. Default: 10 × the LiteLLM timeout + 10 s.
+   * While a request provisions, it renews its claim this often (a lease),
+   * so that a live but slow owner is never mistaken for a crashed one.
+   * Default 5 s.
    */
-  staleClaimMs: number;
+  heartbeatMs?: number;
+  /**
+   * A pending claim not renewed for this long is taken to be from a crashed
+   * process and is taken over. Default: 3 heartbeats.
+   */
+  staleClaimMs?: number;
   /** How long a request waits for another one that holds the claim. Default 30 s. */
   waitTimeoutMs?: number;
   /** Poll interval while waiting. Default 100 ms (with jitter). */
@@ -135,7 +141,9 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
  * pending row: the primary key admits one winner; the others poll until the
  * row is active). Every later write is conditional on the claim id.
  *
- * Crash repair: a pending claim older than `staleClaimMs` is taken over.
+ * Crash repair: the owner of a claim renews it every `heartbeatMs` while it
+ * works; a claim not renewed for `staleClaimMs` is taken over, so a request
+ * after a crash waits at most that long and then repairs.
  * Keys carry the employee's deterministic alias and LiteLLM keeps aliases
  * unique, so a key created just before a crash (and never stored) blocks the
  * next generation; it is then deleted by alias before the new key is made,
@@ -144,9 +152,13 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 export class KeyProvisioner {
   private readonly inFlight = new Map<string, Promise<ActiveKeyRecord>>();
   private readonly now: () => Date;
+  private readonly heartbeatMs: number;
+  private readonly staleClaimMs: number;
 
   constructor(private readonly options: KeyProvisionerOptions) {
     this.now = options.now ?? (() => new Date());
+    this.heartbeatMs = options.heartbeatMs ?? 5_000;
+    this.staleClaimMs = options.staleClaimMs ?? 3 * this.heartbeatMs;
   }
 
   /** The employee's active key, provisioning it on first use. */
@@ -264,14 +276,14 @@ export class KeyProvisioner {
       } else if (
         !row.claimId ||
         (row.claimedAt &&
-          now.getTime() - row.claimedAt.getTime() > this.options.staleClaimMs)
+          now.getTime() - row.claimedAt.getTime() > this.staleClaimMs)
       ) {
         // Abandoned (owner failed or crashed): take it over and repair.
         if (
           await vault.stealStale(
             userRef,
             row.claimId,
-            new Date(now.getTime() - this.options.staleClaimMs),
+            new Date(now.getTime() - this.staleClaimMs),
             claimId,
             now,
           )
@@ -326,6 +338,19 @@ export class KeyProvisioner {
 
     let created: LiteLlmGeneratedKey | undefined;
     let destructive = false;
+    // The lease: a claim that stops being renewed is taken over.
+    const heartbeat = setInterval(() => {
+      vault
+        .renewClaim(userRef, claimId, this.now())
+        .catch(error =>
+          logger.warn(
+            `Could not renew the key provisioning claim of ${userRef}: ${sanitize(
+              String(error),
+            )}`,
+          ),
+        );
+    }, this.heartbeatMs);
+    heartbeat.unref();
     try {
       const client = this.options.client();
       const profile = await this.options.profile(userRef);
@@ -411,6 +436,8 @@ export class KeyProvisioner {
       }
       await audit.fail({ error: error as Error });
       throw error;
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
