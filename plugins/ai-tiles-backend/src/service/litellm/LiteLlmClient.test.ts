@@ -1,3 +1,4 @@
+import { LiteLlmStandIn, startLiteLlmStandIn } from '@internal/litellm-standin';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { hashLiteLlmKey, LiteLlmClient } from './LiteLlmClient';
@@ -287,5 +288,95 @@ describe('sanitize', () => {
         )}`,
       ),
     ).toBe('Key sk-[redacted] Bearer [redacted] and sk-...1234 hash [hash]');
+  });
+});
+
+describe('LiteLlmClient against the LiteLLM stand-in', () => {
+  let standIn: LiteLlmStandIn;
+  beforeAll(async () => {
+    standIn = await startLiteLlmStandIn({ masterKey: MASTER, port: 0 });
+  });
+  afterAll(() => standIn.close());
+
+  it('parses every call the suite uses: users, keys, models, daily activity, spend logs', async () => {
+    const litellm = new LiteLlmClient({
+      baseUrl: standIn.url,
+      masterKey: MASTER,
+    });
+    const user = 'user:default/jane.doe';
+    await litellm.newUser({
+      user_id: user,
+      user_email: 'jane.doe@example.com',
+      user_role: 'internal_user',
+      max_budget: 20,
+      budget_duration: '1mo',
+      auto_create_key: false,
+    });
+    await litellm.updateUser({ user_id: user, max_budget: 30 });
+    const key = await litellm.generateKey({
+      key_alias: 'ai-portal/user/default/jane.doe',
+      user_id: user,
+      metadata: { source: 'ai-portal' },
+    });
+    expect(key.tokenHash).toBe(hashLiteLlmKey(key.key));
+
+    const chat = await fetch(`${standIn.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${key.key}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'Hello' }],
+      }),
+    });
+    expect(chat.status).toBe(200);
+
+    const info = await litellm.getUserInfo(user);
+    expect(info?.user).toMatchObject({
+      max_budget: 30,
+      budget_duration: '1mo',
+    });
+    expect(info?.user.spend).toBeGreaterThan(0);
+    expect(info?.keys?.map(k => k.token)).toEqual([key.tokenHash]);
+    expect((await litellm.getKeyInfo(key.tokenHash))?.user_id).toBe(user);
+
+    const listed = await litellm.listKeys({
+      user_id: user,
+      return_full_object: true,
+    });
+    expect(listed.keys).toEqual([
+      expect.objectContaining({ key_alias: 'ai-portal/user/default/jane.doe' }),
+    ]);
+
+    const models = await litellm.getModelInfo();
+    expect(models.data.map(m => m.model_name)).toContain('gpt-4o-mini');
+
+    const today = new Date().toISOString().slice(0, 10);
+    const activity = await litellm.getUserDailyActivity({
+      start_date: today,
+      end_date: today,
+      user_id: user,
+    });
+    expect(activity.results).toHaveLength(1);
+    expect(activity.results[0].metrics.api_requests).toBe(1);
+    expect(activity.results[0].metrics.spend).toBeCloseTo(info!.user.spend!);
+
+    const logs = await litellm.getSpendLogs({
+      start_date: `${today} 00:00:00`,
+      end_date: `${today} 23:59:59`,
+      api_key: key.tokenHash,
+    });
+    expect(logs.data).toEqual([
+      expect.objectContaining({
+        api_key: key.tokenHash,
+        user,
+        model: 'gpt-4o-mini',
+      }),
+    ]);
+
+    expect(await litellm.deleteKeys({ keys: [key.tokenHash] })).toHaveLength(1);
+    expect(await litellm.getKeyInfo(key.tokenHash)).toBeUndefined();
   });
 });
