@@ -422,33 +422,39 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     expect(ledgerTotal).toBeCloseTo(litellmTotal, 9);
   });
 
-  it('answers an exhausted budget with 429 and a message a chat window can show', async () => {
-    const { server, base } = await start();
-    await accept(server, 'user:default/solo');
-    const call = () =>
-      fetch(`${base}/chat/completions`, {
-        method: 'POST',
-        headers: asOpenWebUi('solo@example.com'),
-        body: JSON.stringify(chatBody()),
+  it.each([429, 400])(
+    'answers an exhausted budget (LiteLLM answering %i) with 429 and a message a chat window can show',
+    async litellmStatus => {
+      env.standIn.configure({
+        budgetExceededStatus: litellmStatus as 400 | 429,
       });
-    // A zero budget: LiteLLM lets the first call overshoot, then refuses.
-    await (await call()).text();
-    const refused = await call();
-    expect(refused.status).toBe(429);
-    const body = await refused.json();
-    expect(body.error).toMatchObject({
-      type: 'budget_exceeded',
-      code: 'budget_exceeded',
-    });
-    expect(body.error.message).toMatch(
-      /^Your monthly AI budget of \$0\.00 is used up; it resets on 1 \w+ \d{4}\.$/,
-    );
-    const rows = await ledgerRows(2);
-    expect(rows[1]).toMatchObject({
-      status: 429,
-      error_type: 'budget_exceeded',
-    });
-  });
+      const { server, base } = await start();
+      await accept(server, 'user:default/solo');
+      const call = () =>
+        fetch(`${base}/chat/completions`, {
+          method: 'POST',
+          headers: asOpenWebUi('solo@example.com'),
+          body: JSON.stringify(chatBody()),
+        });
+      // A zero budget: LiteLLM lets the first call overshoot, then refuses.
+      await (await call()).text();
+      const refused = await call();
+      expect(refused.status).toBe(429);
+      const body = await refused.json();
+      expect(body.error).toMatchObject({
+        type: 'budget_exceeded',
+        code: 'budget_exceeded',
+      });
+      expect(body.error.message).toMatch(
+        /^Your monthly AI budget of \$0\.00 is used up; it resets on 1 \w+ \d{4}\.$/,
+      );
+      const rows = await ledgerRows(2);
+      expect(rows[1]).toMatchObject({
+        status: 429,
+        error_type: 'budget_exceeded',
+      });
+    },
+  );
 
   it('refuses callers without a client token, even with an identity header', async () => {
     const { base } = await start();
