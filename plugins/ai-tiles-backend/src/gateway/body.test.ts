@@ -1,6 +1,6 @@
 import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
-import { BodyAbortedError, discardBody, readBody } from './body';
+import { BodyAbortedError, discardBody, limitedStream, readBody } from './body';
 import { GatewayError } from './errors';
 
 function message(headers: Record<string, string> = {}) {
@@ -59,6 +59,42 @@ describe('readBody', () => {
     req.resume();
     await new Promise(r => req.once('end', r));
     await expect(readBody(req, 100)).rejects.toThrow('already read');
+  });
+});
+
+describe('limitedStream', () => {
+  it('passes each chunk on as it arrives, without holding the body', async () => {
+    const req = message();
+    const stream = limitedStream(req, 10);
+    const seen: string[] = [];
+    stream.on('data', chunk => seen.push(String(chunk)));
+    req.push(Buffer.from('01234'));
+    await new Promise(r => setImmediate(r));
+    // The first part is through before the rest exists.
+    expect(seen).toEqual(['01234']);
+    req.push(Buffer.from('56789'));
+    req.push(null);
+    await new Promise(r => stream.on('end', r));
+    expect(seen.join('')).toBe('0123456789');
+  });
+
+  it('fails with 413 once the streamed body grows past the limit', async () => {
+    const req = message();
+    const stream = limitedStream(req, 10);
+    const failed = new Promise(r => stream.on('error', r));
+    stream.resume();
+    req.push(Buffer.from('0123456789'));
+    req.push(Buffer.from('x'));
+    expect(await failed).toMatchObject({
+      status: 413,
+      code: 'request_too_large',
+    });
+  });
+
+  it('refuses a declared length over the limit before streaming', () => {
+    expect(() =>
+      limitedStream(message({ 'content-length': '11' }), 10),
+    ).toThrow(expect.objectContaining({ status: 413 }));
   });
 });
 
