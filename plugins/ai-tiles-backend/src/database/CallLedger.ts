@@ -11,6 +11,8 @@ export interface LedgerEntry {
   /** Owner of the LiteLLM key that was charged. */
   chargedRef: string;
   chargedTo: 'employee' | 'app';
+  /** Why the app was charged (its service key): no identity, or an unknown one. */
+  unresolvedReason?: 'no-identity' | 'unknown-employee';
   appRef: string;
   clientId: string;
   channel: 'openwebui' | 'dify';
@@ -35,7 +37,7 @@ export interface CallLedgerOptions {
    * mark-compact pauses under steady load.
    */
   flushIntervalMs?: number;
-  /** A batch this large is written at once, in one statement. Default and at most 500 (9,000 bound values, within SQLite's and Postgres's limits). */
+  /** A batch this large is written at once, in one statement. Default and at most 500 (9,500 bound values, within SQLite's and Postgres's limits). */
   maxBatch?: number;
   /** Rows kept while the database is failing; older ones are dropped (logged). Default 50,000. */
   maxPending?: number;
@@ -119,6 +121,7 @@ const COLUMNS = [
   'user_ref',
   'charged_ref',
   'charged_to',
+  'unresolved_reason',
   'app_ref',
   'client_id',
   'channel',
@@ -157,6 +160,7 @@ function insertStatement(entries: LedgerEntry[]): {
       e.userRef ?? null,
       e.chargedRef,
       e.chargedTo,
+      e.unresolvedReason ?? null,
       e.appRef,
       e.clientId,
       e.channel,

@@ -514,6 +514,8 @@ export class GatewayService {
         userRef: call.userRef,
         chargedRef: call.charged!.ownerRef,
         chargedTo: call.charged!.chargedTo,
+        unresolvedReason:
+          call.identity?.kind === 'app' ? call.identity.reason : undefined,
         appRef: client.entityRef,
         clientId: client.id,
         channel: client.kind,

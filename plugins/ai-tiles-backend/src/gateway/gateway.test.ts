@@ -225,9 +225,16 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
       },
     );
     const rows = await ledgerRows(2);
-    expect(rows.map(r => [r.user_ref, r.charged_ref, r.charged_to])).toEqual([
-      [JANE, JANE, 'employee'],
-      [null, DIFY_APP, 'app'],
+    expect(
+      rows.map(r => [
+        r.user_ref,
+        r.charged_ref,
+        r.charged_to,
+        r.unresolved_reason,
+      ]),
+    ).toEqual([
+      [JANE, JANE, 'employee', null],
+      [null, DIFY_APP, 'app', 'unknown-employee'],
     ]);
   });
 
@@ -495,6 +502,12 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     });
     expect(anonymous.status).toBe(200);
     expect(keyOwner(env.standIn.spendLogs()[0].api_key)).toBe(CHAT_APP);
+    const [row] = await ledgerRows(1);
+    expect(row).toMatchObject({
+      user_ref: null,
+      charged_to: 'app',
+      unresolved_reason: 'no-identity',
+    });
   });
 
   it("lists only the models the employee's key may use", async () => {
