@@ -374,7 +374,7 @@ export class GatewayService {
             call.charged!,
           );
         } catch (error) {
-          await upstream.body.dump();
+          await upstream.body.dump().catch(() => {});
           throw error;
         }
         if (next.rawKey !== call.charged!.rawKey) {

@@ -13,6 +13,7 @@ import {
   usePolicyFile,
   useStandInAndDatabase,
 } from '../__testUtils__/access';
+import { AiTilesPluginOptions } from '../plugin';
 
 jest.setTimeout(60_000);
 
@@ -93,13 +94,14 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     extra: object = {},
     limits: object = {},
     difyBaseUrl?: string,
+    plugin: AiTilesPluginOptions = {},
   ) {
     const config = gatewayConfig(extra, limits) as any;
     if (difyBaseUrl) config.aiTiles.dify = { baseUrl: difyBaseUrl };
     const started = await startAiTiles({
       knex: env.knex,
       config,
-      plugin: { ledger: { flushIntervalMs: 1 } },
+      plugin: { ledger: { flushIntervalMs: 1 }, ...plugin },
     });
     const { port } = started.server.address() as AddressInfo;
     return { ...started, base: `http://127.0.0.1:${port}${GATEWAY}` };
@@ -689,7 +691,14 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
   });
 
   it('retries a refused key: rotated on another replica, or lost by LiteLLM and replaced', async () => {
-    const a = await start();
+    const keyInfoCalls: string[] = [];
+    const a = await start({}, {}, undefined, {
+      litellmFetch: (input, init) => {
+        const url = String(input instanceof Request ? input.url : input);
+        if (url.includes('/key/info')) keyInfoCalls.push(url);
+        return fetch(input, init);
+      },
+    });
     const b = await start();
     await accept(a.server, JANE);
     const chat = () =>
@@ -730,19 +739,25 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     expect(janeKeys().map(k => k.token)).toEqual([repaired]);
     expect(keyOwner(env.standIn.spendLogs().at(-1)!.api_key)).toBe(JANE);
 
-    // A 401 about something else: passed through, the key is kept.
+    // A 401 about something else: passed through, the key is kept, and
+    // LiteLLM is asked about the key once, not on every such 401.
+    keyInfoCalls.length = 0;
     env.standIn.setFailureMode({
       mode: 'error',
       status: 401,
       message: 'key blocked',
       routes: ['/v1/chat/completions'],
-      times: 1,
+      times: 2,
     });
-    const refused = await chat();
-    expect(refused.status).toBe(401);
-    expect(JSON.stringify(await refused.json())).toContain('key blocked');
+    for (let i = 0; i < 2; i++) {
+      const refused = await chat();
+      expect(refused.status).toBe(401);
+      expect(JSON.stringify(await refused.json())).toContain('key blocked');
+    }
+    expect(keyInfoCalls).toHaveLength(1);
     expect(await stored()).toBe(repaired);
     expect(janeKeys().map(k => k.token)).toEqual([repaired]);
+    expect((await chat()).status).toBe(200);
   });
 
   it('serves the same gateway on its own port (aiTiles.gateway.listen)', async () => {

@@ -1,10 +1,12 @@
 import { LRUCache } from 'lru-cache';
-import { createHash } from 'node:crypto';
 import { KeyVault } from '../database/KeyVault';
 import { EmployeeProfile } from '../service/budgets/BudgetResolver';
 import { PolicyAcceptanceStore } from '../database/PolicyAcceptanceStore';
 import { KeyProvisioner } from '../service/provisioning/KeyProvisioner';
-import { LiteLlmClient } from '../service/litellm/LiteLlmClient';
+import {
+  LiteLlmClient,
+  hashLiteLlmKey,
+} from '../service/litellm/LiteLlmClient';
 import { GatewayClient } from './config';
 import { GatewayError } from './errors';
 import { CallIdentity } from './identity';
@@ -50,6 +52,13 @@ export class GatewayKeys {
   });
   /** One load per owner at a time (provisioning runs at most once). */
   private readonly loading = new Map<string, Promise<string>>();
+  /** Refused keys LiteLLM said it still has (by hash): not asked again soon. */
+  private readonly refusedButKnown = new LRUCache<string, true>({
+    max: 10_000,
+    ttl: KEY_TTL_MS,
+  });
+  /** One "does LiteLLM still have it?" check per refused key at a time. */
+  private readonly checking = new Map<string, Promise<ChargedKey>>();
   private readonly accepted = new LRUCache<string, true>({
     max: 100_000,
     ttl: POLICY_TTL_MS,
@@ -108,7 +117,9 @@ export class GatewayKeys {
    * stored key when it differs (rotated on another replica); a new key when
    * LiteLLM no longer has the stored one (deleted by an admin, database
    * reset), as "My AI access" would issue; else the same key, and the 401
-   * (about something else, e.g. a blocked key) reaches the caller.
+   * (about something else: a model the key may not use, a blocked key)
+   * reaches the caller. LiteLLM is asked once per refused key at a time,
+   * and not again for a minute once it said it has the key.
    */
   async afterRefusal(
     client: GatewayClient,
@@ -118,18 +129,38 @@ export class GatewayKeys {
     this.forget(refused.ownerRef);
     const stored = await this.keyFor(client, identity);
     if (stored.rawKey !== refused.rawKey) return stored;
-    const keyHash = createHash('sha256').update(refused.rawKey).digest('hex');
+    const keyHash = hashLiteLlmKey(refused.rawKey);
+    if (this.refusedButKnown.has(keyHash)) return stored;
+    let checking = this.checking.get(keyHash);
+    if (!checking) {
+      checking = this.repairIfLost(client, identity, stored, keyHash).finally(
+        () => this.checking.delete(keyHash),
+      );
+      this.checking.set(keyHash, checking);
+    }
+    return checking;
+  }
+
+  private async repairIfLost(
+    client: GatewayClient,
+    identity: CallIdentity,
+    stored: ChargedKey,
+    keyHash: string,
+  ): Promise<ChargedKey> {
     try {
       // Confirm first: replacing a key LiteLLM still has would break it
       // for every other caller.
-      if (await this.options.client().getKeyInfo(keyHash)) return stored;
+      if (await this.options.client().getKeyInfo(keyHash)) {
+        this.refusedButKnown.set(keyHash, true);
+        return stored;
+      }
     } catch {
       return stored; // cannot tell: leave the key alone
     }
-    await this.options.provisioner.replaceKey(refused.ownerRef, {}, 'repair', {
+    await this.options.provisioner.replaceKey(stored.ownerRef, {}, 'repair', {
       ifKeyHash: keyHash,
     });
-    this.forget(refused.ownerRef);
+    this.forget(stored.ownerRef);
     return this.keyFor(client, identity);
   }
 

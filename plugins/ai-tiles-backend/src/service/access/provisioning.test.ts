@@ -322,7 +322,11 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
       knex: env.knex,
       config: config(),
       plugin: {
-        provisioning: { staleClaimMs: 1500, waitTimeoutMs: 300 },
+        provisioning: {
+          heartbeatMs: 500,
+          staleClaimMs: 1500,
+          waitTimeoutMs: 300,
+        },
       },
     });
     const busy = await request(b.server)
@@ -385,7 +389,13 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
     const b = await startAiTiles({
       knex: env.knex,
       config: config(),
-      plugin: { provisioning: { staleClaimMs: 400, waitTimeoutMs: 5000 } },
+      plugin: {
+        provisioning: {
+          heartbeatMs: 100,
+          staleClaimMs: 400,
+          waitTimeoutMs: 5000,
+        },
+      },
     });
     await env.knex('ai_policy_acceptances').insert({
       user_ref: JANE,

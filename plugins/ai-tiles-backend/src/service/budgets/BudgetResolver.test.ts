@@ -174,10 +174,11 @@ describe('EmployeeDirectory', () => {
     expect((await dir.getProfile('user:default/solo')).budget.maxBudget).toBe(
       20,
     );
-    // Not in the catalog: default budget, no e-mail.
+    // Not in the catalog: default budget, no e-mail, and said so.
     await expect(dir.getProfile('user:default/ghost')).resolves.toEqual({
       entityRef: 'user:default/ghost',
       budget: { maxBudget: 20, duration: '1mo', source: { kind: 'default' } },
+      notInCatalog: true,
     });
   });
 });

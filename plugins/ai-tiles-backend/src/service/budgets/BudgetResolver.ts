@@ -75,6 +75,8 @@ export interface EmployeeProfile {
   email?: string;
   displayName?: string;
   budget: ResolvedBudget;
+  /** The User entity is not in the catalog (left, renamed): only config applies. */
+  notInCatalog?: true;
 }
 
 const lower = (ref: string) => ref.toLocaleLowerCase('en-US');
@@ -210,6 +212,7 @@ export class EmployeeDirectory {
       ...(email ? { email } : {}),
       ...(displayName ? { displayName } : {}),
       budget,
+      ...(user ? {} : { notInCatalog: true as const }),
     };
   }
 }

@@ -4,7 +4,12 @@ import { LiteLlmClient } from '../litellm/LiteLlmClient';
 import { BudgetSync } from './BudgetSync';
 
 describe('BudgetSync', () => {
-  const owners = ['user:default/a', 'user:default/b', 'user:default/c'];
+  const owners = [
+    'user:default/a',
+    'user:default/b',
+    'user:default/c',
+    'user:default/gone',
+  ];
   const vault = {
     activeOwners: async (after: string | undefined, limit: number) =>
       owners.filter(o => after === undefined || o > after).slice(0, limit),
@@ -37,6 +42,7 @@ describe('BudgetSync', () => {
       profile: async ref => ({
         entityRef: ref,
         budget: { maxBudget: 20, duration: '1mo', source: { kind: 'default' } },
+        ...(ref.endsWith('/gone') ? { notInCatalog: true as const } : {}),
       }),
       onUpdated: async ref => {
         invalidated.push(ref);
@@ -45,7 +51,8 @@ describe('BudgetSync', () => {
       pageSize: 2,
     });
 
-    expect(await sync.run()).toEqual({ checked: 3, updated: 1, failed: 1 });
+    // `gone` left the catalog: its budget (5 at LiteLLM) is left alone.
+    expect(await sync.run()).toEqual({ checked: 4, updated: 1, failed: 1 });
     expect(updates).toEqual([{ user_id: 'user:default/c', max_budget: 20 }]);
     expect(invalidated).toEqual(['user:default/c']);
     expect(logger.warn).toHaveBeenCalledWith(

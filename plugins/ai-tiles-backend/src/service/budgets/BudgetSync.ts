@@ -49,7 +49,10 @@ export class BudgetSync {
         if (signal?.aborted) return result;
         result.checked++;
         try {
-          const { budget } = await this.options.profile(ref);
+          const { budget, notInCatalog } = await this.options.profile(ref);
+          // Someone who left keeps whatever budget an admin gave them in
+          // LiteLLM: the default must not come back every hour.
+          if (notInCatalog) continue;
           // A user LiteLLM lost is repaired on its next use, with the budget.
           const info = await client.getUserInfo(ref);
           if (info && (await reconcileBudget(client, info, budget))) {

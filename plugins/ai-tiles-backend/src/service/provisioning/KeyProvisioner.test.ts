@@ -187,5 +187,28 @@ describe.each(databases.eachSupportedId())(
       expect(late.keyHash).toBe(repaired.keyHash);
       expect(standIn.keys().map(k => k.token)).toEqual([repaired.keyHash]);
     });
+
+    it('uses a user that already exists when LiteLLM refuses to create one (a licence cap)', async () => {
+      await admin('/user/new', {
+        user_id: JANE,
+        max_budget: 20,
+        budget_duration: '1mo',
+        auto_create_key: false,
+      });
+      standIn.setFailureMode({
+        mode: 'error',
+        status: 403,
+        message: 'License is over limit',
+        routes: ['/user/new'],
+      });
+      const record = await provisioner(20).ensureKey(JANE);
+      expect(record.status).toBe('active');
+      expect(standIn.keys().map(k => k.token)).toEqual([record.keyHash]);
+
+      // No such user: the refusal is the answer.
+      await expect(
+        provisioner(20).ensureKey('user:default/new.hire'),
+      ).rejects.toThrow(/403/);
+    });
   },
 );

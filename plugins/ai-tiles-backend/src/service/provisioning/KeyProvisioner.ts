@@ -130,6 +130,13 @@ type Claim = {
 /** Returned by `run` when another process took the claim over. */
 const LOST_CLAIM = Symbol('lost-claim');
 
+/** Thrown inside `run` when the claim turned out to be someone else's. */
+class LostClaimError extends Error {
+  constructor() {
+    super('Another request took over the provisioning');
+  }
+}
+
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 /**
@@ -159,6 +166,11 @@ export class KeyProvisioner {
     this.now = options.now ?? (() => new Date());
     this.heartbeatMs = options.heartbeatMs ?? 5_000;
     this.staleClaimMs = options.staleClaimMs ?? 3 * this.heartbeatMs;
+    if (this.staleClaimMs < 2 * this.heartbeatMs) {
+      throw new Error(
+        `A provisioning claim must stay valid for at least two heartbeats (staleClaimMs ${this.staleClaimMs} < 2 × heartbeatMs ${this.heartbeatMs})`,
+      );
+    }
   }
 
   /** The employee's active key, provisioning it on first use. */
@@ -185,7 +197,9 @@ export class KeyProvisioner {
     reason: 'rotate' | 'repair' = 'rotate',
     { ifKeyHash }: { ifKeyHash?: string } = {},
   ): Promise<ActiveKeyRecord> {
-    return this.singleFlight(`replace:${userRef}`, async () => {
+    // A rotation never joins a repair (which may return the key unchanged).
+    const flight = `replace:${userRef}:${reason}:${ifKeyHash ?? ''}`;
+    return this.singleFlight(flight, async () => {
       const existing = await this.options.vault.get(userRef);
       if (!isActive(existing)) {
         // Nothing to replace yet, or a provisioning in flight: its result
@@ -351,6 +365,14 @@ export class KeyProvisioner {
         );
     }, this.heartbeatMs);
     heartbeat.unref();
+    // Before each step that deletes keys at LiteLLM: renewing doubles as
+    // "is the claim still ours?" (a taken-over owner must not delete the
+    // new owner's key).
+    const stillOurs = async () => {
+      if (!(await vault.renewClaim(userRef, claimId, this.now()))) {
+        throw new LostClaimError();
+      }
+    };
     try {
       const client = this.options.client();
       const profile = await this.options.profile(userRef);
@@ -364,12 +386,15 @@ export class KeyProvisioner {
       // From here on the stored key (if any) may stop working.
       destructive = true;
       if (claim.previousKeyHash) {
+        await stillOurs();
         await client.deleteKeys({ keys: [claim.previousKeyHash] });
       }
       // A key left with our alias by a crash between key creation and the
       // vault write makes this fail as a duplicate alias; `generate` then
       // deletes it and tries again.
-      created = await this.generate(client, keyAlias, userRef, litellmUserId);
+      created = await this.generate(client, keyAlias, userRef, litellmUserId, {
+        beforeAliasDelete: stillOurs,
+      });
       await hooks?.afterKeyCreated?.({
         userRef,
         keyAlias,
@@ -399,12 +424,15 @@ export class KeyProvisioner {
         });
         return LOST_CLAIM;
       }
-      await this.options.onKeyChanged?.(
+      // Stored and live: nothing below may delete it.
+      const keyHash = created.tokenHash;
+      created = undefined;
+      await this.keyChanged(
         userRef,
         user.current
           ? withNewKey(user.info, {
               keyAlias,
-              keyHash: created.tokenHash,
+              keyHash,
               previousKeyHash: claim.previousKeyHash,
             })
           : undefined,
@@ -412,6 +440,14 @@ export class KeyProvisioner {
       await audit.success({ meta: { keyAlias, litellmUserId } });
       return stored;
     } catch (error) {
+      if (error instanceof LostClaimError) {
+        // Someone else owns the row now: leave it (and their key) alone.
+        logger.warn(
+          `Key provisioning of ${userRef} lost its claim before changing keys; the other request's key wins`,
+        );
+        await audit.fail({ error });
+        return LOST_CLAIM;
+      }
       if (created) {
         await this.deleteQuietly(this.options.client(), created.tokenHash);
       }
@@ -431,9 +467,7 @@ export class KeyProvisioner {
           )}`,
         );
       }
-      if (claim.hadKey && destructive) {
-        await this.options.onKeyChanged?.(userRef).catch(() => {});
-      }
+      if (claim.hadKey && destructive) await this.keyChanged(userRef);
       await audit.fail({ error: error as Error });
       throw error;
     } finally {
@@ -469,8 +503,19 @@ export class KeyProvisioner {
         auto_create_key: false as const,
         metadata: { source: 'ai-portal' },
       };
-      await this.createUser(client, body);
-      info = await client.getUserInfo(userId);
+      try {
+        await this.createUser(client, body);
+      } catch (error) {
+        // Created first without asking: a user that already exists still
+        // serves when LiteLLM answered with a refusal (e.g. a licence cap).
+        // Not when it is down or slow: that fails at once.
+        if (!createFirst || !(error instanceof LiteLlmBadGatewayError)) {
+          throw error;
+        }
+        info = await client.getUserInfo(userId).catch(() => undefined);
+        if (!info) throw error;
+      }
+      info ??= await client.getUserInfo(userId);
       if (!info && body.user_email) {
         // The conflict was the e-mail: another LiteLLM user (created outside
         // the portal) has it. Provision without it rather than not at all.
@@ -490,6 +535,22 @@ export class KeyProvisioner {
     return { info, current: !updated };
   }
 
+  /** Tells the plugin (caches) about a key change; a failure there is logged, never fatal. */
+  private async keyChanged(
+    userRef: string,
+    user?: LiteLlmUserInfo,
+  ): Promise<void> {
+    try {
+      await this.options.onKeyChanged?.(userRef, user);
+    } catch (error) {
+      this.options.logger.warn(
+        `After the key change of ${userRef}, updating caches failed: ${sanitize(
+          String(error),
+        )}`,
+      );
+    }
+  }
+
   private async createUser(
     client: LiteLlmClient,
     body: Parameters<LiteLlmClient['newUser']>[0],
@@ -506,6 +567,7 @@ export class KeyProvisioner {
     keyAlias: string,
     userRef: string,
     litellmUserId: string,
+    { beforeAliasDelete }: { beforeAliasDelete: () => Promise<void> },
   ): Promise<LiteLlmGeneratedKey> {
     const body = {
       key_alias: keyAlias,
@@ -520,6 +582,7 @@ export class KeyProvisioner {
       // a takeover race) holds ours. Delete it and try once more;
       // conditional writes settle the rest.
       if (!(error instanceof LiteLlmAlreadyExistsError)) throw error;
+      await beforeAliasDelete();
       await client.deleteKeys({ key_aliases: [keyAlias] });
       return await client.generateKey(body);
     }
