@@ -142,7 +142,7 @@ export interface Config {
       limits?: {
         /** Largest request body in bytes (JSON and uploads) → 413. Default 26214400 (25 MiB). */
         maxBodyBytes?: number;
-        /** Calls one employee may have running at once → 429. Default 8. */
+        /** Calls one employee may have running at once in each backend process (replicas count separately) → 429. Default 8. */
         maxConcurrentPerEmployee?: number;
         /** Longest wait for LiteLLM's answer and between streamed chunks, in ms → 504. Default 300000. */
         timeoutMs?: number;
