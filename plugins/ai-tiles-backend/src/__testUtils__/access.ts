@@ -211,6 +211,38 @@ export async function chat(baseUrl: string, key: string): Promise<number> {
   return res.status;
 }
 
+/**
+ * Records that the employee accepted the policy, directly in the database:
+ * no key is provisioned, so the next request that needs one is the first.
+ */
+export async function recordAcceptance(
+  knex: Knex,
+  userRef: string,
+  version = '2026-11',
+): Promise<void> {
+  await knex('ai_policy_acceptances').insert({
+    user_ref: userRef,
+    version,
+    accepted_at: new Date(),
+  });
+}
+
+/** Deletes a key in LiteLLM the way an admin would (`POST /key/delete`). */
+export async function deleteKeyAsAdmin(
+  standInUrl: string,
+  keyHash: string,
+): Promise<void> {
+  const res = await fetch(`${standInUrl}/key/delete`, {
+    method: 'POST',
+    headers: {
+      'x-litellm-api-key': MASTER_KEY,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({ keys: [keyHash] }),
+  });
+  if (!res.ok) throw new Error(`/key/delete answered ${res.status}`);
+}
+
 export function deferred<T = void>() {
   let resolve!: (value: T) => void;
   const promise = new Promise<T>(r => {

@@ -308,10 +308,10 @@ export class GatewayService {
         | undefined;
       // Ask for usage on streams (the ledger needs it) and hide it from the client.
       hideUsageChunk = call.stream && streamOptions?.include_usage !== true;
-      const callerTags = hasCallerTags(json);
-      if (hideUsageChunk || callerTags) {
+      const untagged = withoutCallerTags(json);
+      if (hideUsageChunk || untagged) {
         body = JSON.stringify({
-          ...(callerTags ? withoutCallerTags(json) : json),
+          ...(untagged ?? json),
           ...(hideUsageChunk
             ? {
                 stream_options: {
@@ -563,24 +563,21 @@ export class GatewayService {
 /**
  * Tags are the gateway's (`x-litellm-tags`): LiteLLM would also take them
  * from the body (`tags`, `metadata.tags`), where a caller could claim
- * another app or `charged:app`.
+ * another app or `charged:app`. The body without them; undefined when it
+ * carries none (then it is forwarded as received).
  */
-function hasCallerTags(json: Record<string, unknown>): boolean {
-  const metadata = json.metadata as Record<string, unknown> | undefined;
-  return (
-    json.tags !== undefined ||
-    (!!metadata && typeof metadata === 'object' && metadata.tags !== undefined)
-  );
-}
-
 function withoutCallerTags(
   json: Record<string, unknown>,
-): Record<string, unknown> {
-  const { tags: _tags, ...rest } = json;
-  const metadata = rest.metadata as Record<string, unknown> | undefined;
-  if (metadata && typeof metadata === 'object' && !Array.isArray(metadata)) {
-    const { tags: _metadataTags, ...kept } = metadata;
-    rest.metadata = kept;
-  }
-  return rest;
+): Record<string, unknown> | undefined {
+  const { tags, metadata, ...rest } = json;
+  const metadataTags =
+    !!metadata &&
+    typeof metadata === 'object' &&
+    !Array.isArray(metadata) &&
+    'tags' in metadata;
+  if (tags === undefined && !metadataTags) return undefined;
+  if (metadata === undefined) return rest;
+  if (!metadataTags) return { ...rest, metadata };
+  const { tags: _dropped, ...kept } = metadata as Record<string, unknown>;
+  return { ...rest, metadata: kept };
 }

@@ -9,6 +9,8 @@ import {
   MASTER_KEY,
   aiTilesConfig,
   asUser,
+  deleteKeyAsAdmin,
+  recordAcceptance,
   startAiTiles,
   usePolicyFile,
   useStandInAndDatabase,
@@ -725,14 +727,7 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     expect(janeKeys().map(k => k.token)).toEqual([rotated]);
 
     // Deleted in LiteLLM by an admin: replaced, like "My AI access" would.
-    await fetch(`${env.standIn.url}/key/delete`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${MASTER_KEY}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ keys: [rotated] }),
-    });
+    await deleteKeyAsAdmin(env.standIn.url, rotated);
     expect((await chat()).status).toBe(200);
     const repaired = await stored();
     expect(repaired).not.toBe(rotated);
@@ -856,11 +851,7 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
   it("answers 503 with LiteLLM's admin API down while the first key is provisioned, and writes nothing", async () => {
     const { base } = await start();
     // Accepted, but never visited the portal: the gateway provisions the key.
-    await env.knex('ai_policy_acceptances').insert({
-      user_ref: JANE,
-      version: '2026-11',
-      accepted_at: new Date(),
-    });
+    await recordAcceptance(env.knex, JANE);
     env.standIn.setFailureMode({
       mode: 'disconnect',
       routes: ['/user/new', '/user/info'],

@@ -4,11 +4,12 @@ import request from 'supertest';
 import {
   JANE,
   JOHN,
-  MASTER_KEY,
   aiTilesConfig,
   asUser,
   chat,
   deferred,
+  deleteKeyAsAdmin,
+  recordAcceptance,
   startAiTiles,
   usePolicyFile,
   useStandInAndDatabase,
@@ -257,11 +258,7 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
     const b = await startAiTiles({ knex: env.knex, config: config() });
     // Record the acceptance without provisioning (a version mismatch cannot
     // provision), so that the 50 requests are the first ones to need the key.
-    await env.knex('ai_policy_acceptances').insert({
-      user_ref: JANE,
-      version: '2026-11',
-      accepted_at: new Date(),
-    });
+    await recordAcceptance(env.knex, JANE);
 
     const responses = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
@@ -304,11 +301,7 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
         },
       },
     });
-    await env.knex('ai_policy_acceptances').insert({
-      user_ref: JANE,
-      version: '2026-11',
-      accepted_at: new Date(),
-    });
+    await recordAcceptance(env.knex, JANE);
     const crashed = request(a.server)
       .get('/api/ai-tiles/me/access')
       .set('Authorization', asUser(JANE))
@@ -397,11 +390,7 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
         },
       },
     });
-    await env.knex('ai_policy_acceptances').insert({
-      user_ref: JANE,
-      version: '2026-11',
-      accepted_at: new Date(),
-    });
+    await recordAcceptance(env.knex, JANE);
     const slow = request(a.server)
       .get('/api/ai-tiles/me/access')
       .set('Authorization', asUser(JANE))
@@ -517,14 +506,7 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
     await accept(server);
     const hash = keysOf(JANE)[0].token;
     // An admin deletes the key in LiteLLM.
-    await fetch(`${env.standIn.url}/key/delete`, {
-      method: 'POST',
-      headers: {
-        'x-litellm-api-key': MASTER_KEY,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ keys: [hash] }),
-    });
+    await deleteKeyAsAdmin(env.standIn.url, hash);
     await new Promise(r => setTimeout(r, 5));
     const res = await request(server)
       .get('/api/ai-tiles/me/access')

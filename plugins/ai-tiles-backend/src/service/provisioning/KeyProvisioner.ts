@@ -353,25 +353,22 @@ export class KeyProvisioner {
     let created: LiteLlmGeneratedKey | undefined;
     let destructive = false;
     // The lease: a claim that stops being renewed is taken over.
+    const renew = () => vault.renewClaim(userRef, claimId, this.now());
     const heartbeat = setInterval(() => {
-      vault
-        .renewClaim(userRef, claimId, this.now())
-        .catch(error =>
-          logger.warn(
-            `Could not renew the key provisioning claim of ${userRef}: ${sanitize(
-              String(error),
-            )}`,
-          ),
-        );
+      renew().catch(error =>
+        logger.warn(
+          `Could not renew the key provisioning claim of ${userRef}: ${sanitize(
+            String(error),
+          )}`,
+        ),
+      );
     }, this.heartbeatMs);
     heartbeat.unref();
     // Before each step that deletes keys at LiteLLM: renewing doubles as
     // "is the claim still ours?" (a taken-over owner must not delete the
     // new owner's key).
     const stillOurs = async () => {
-      if (!(await vault.renewClaim(userRef, claimId, this.now()))) {
-        throw new LostClaimError();
-      }
+      if (!(await renew())) throw new LostClaimError();
     };
     try {
       const client = this.options.client();
