@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { Dispatcher, Pool } from 'undici';
 import { CallLedger, LedgerEntry } from '../database/CallLedger';
 import { LiteLlmClient } from '../service/litellm/LiteLlmClient';
-import { limitedStream } from './body';
+import { limitedStream, readUpstreamBody } from './body';
 import { budgetExceededMessage } from './budgetMessage';
 import { ClientAuthenticator } from './clients';
 import { ConcurrencyLimiter } from './ConcurrencyLimiter';
@@ -75,20 +75,6 @@ function passOnHeaders(
     out[name] = value;
   }
   return out;
-}
-
-async function readLimited(body: Readable, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy();
-      break;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** LiteLLM's error envelope: `{"error":{"type","message"}}`. */
@@ -409,7 +395,7 @@ export class GatewayService {
       await this.passStream(call, res, upstream, hideUsageChunk);
       call.requestId ??= callId;
     } else if (route.ledger && type.includes('json')) {
-      const bytes = await readLimited(upstream.body, Number.MAX_SAFE_INTEGER);
+      const bytes = await readUpstreamBody(upstream.body);
       const usage = usageOf(bytes.toString('utf8'));
       call.promptTokens = usage.promptTokens;
       call.completionTokens = usage.completionTokens;
@@ -429,7 +415,7 @@ export class GatewayService {
     upstream: Dispatcher.ResponseData,
     status: number,
   ): Promise<void> {
-    const bytes = await readLimited(upstream.body, MAX_ERROR_BODY);
+    const bytes = await readUpstreamBody(upstream.body, MAX_ERROR_BODY);
     const error = errorOf(bytes);
     call.errorType = error.type;
     if (error.type === 'budget_exceeded') {

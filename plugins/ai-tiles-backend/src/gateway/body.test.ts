@@ -1,6 +1,13 @@
 import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
-import { BodyAbortedError, discardBody, limitedStream, readBody } from './body';
+import { Readable } from 'node:stream';
+import {
+  BodyAbortedError,
+  discardBody,
+  limitedStream,
+  readBody,
+  readUpstreamBody,
+} from './body';
 import { GatewayError } from './errors';
 
 function message(headers: Record<string, string> = {}) {
@@ -120,5 +127,42 @@ describe('discardBody', () => {
   it('gives up after its time bound', async () => {
     const req = message();
     await expect(discardBody(req, 100, 20)).resolves.toBe(false);
+  });
+});
+
+describe('readUpstreamBody', () => {
+  it('reads a body whole', async () => {
+    const body = new Readable({ read() {} });
+    const read = readUpstreamBody(body);
+    body.push(Buffer.from('{"id":'));
+    body.push(Buffer.from('"chatcmpl-1"}'));
+    body.push(null);
+    expect((await read).toString()).toBe('{"id":"chatcmpl-1"}');
+  });
+
+  it('keeps what fits the limit and destroys the rest', async () => {
+    const body = new Readable({ read() {} });
+    const read = readUpstreamBody(body, 10);
+    body.push(Buffer.from('0123456789'));
+    body.push(Buffer.from('too much'));
+    expect((await read).toString()).toBe('0123456789');
+    await new Promise(r => setImmediate(r));
+    expect(body.destroyed).toBe(true);
+  });
+
+  it('fails with the stream error, and when the body stops before its end', async () => {
+    const failing = new Readable({ read() {} });
+    const read = readUpstreamBody(failing);
+    failing.push(Buffer.from('{"id":'));
+    const socketError = Object.assign(new Error('other side closed'), {
+      code: 'UND_ERR_SOCKET',
+    });
+    failing.destroy(socketError);
+    await expect(read).rejects.toBe(socketError);
+
+    const cut = new Readable({ read() {} });
+    const truncated = readUpstreamBody(cut);
+    cut.destroy();
+    await expect(truncated).rejects.toThrow(/ended before its body/);
   });
 });

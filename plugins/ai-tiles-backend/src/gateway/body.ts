@@ -93,6 +93,45 @@ export function limitedStream(req: IncomingMessage, limit: number): Readable {
 }
 
 /**
+ * Reads an upstream (LiteLLM) response body whole; past `limit` bytes the
+ * rest is dropped and the body destroyed. Plain listeners rather than
+ * `for await`: the async iterator and its end-of-stream watcher cost several
+ * objects per call that tend to outlive a young-generation collection, and
+ * this runs once per gateway call.
+ */
+export function readUpstreamBody(
+  body: Readable,
+  limit = Number.MAX_SAFE_INTEGER,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      if (error) reject(error);
+      else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    };
+    body.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      size += chunk.length;
+      if (size > limit) {
+        settle();
+        body.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.on('end', () => settle());
+    body.on('error', error => settle(error));
+    body.on('close', () =>
+      settle(new Error('The upstream response ended before its body did')),
+    );
+  });
+}
+
+/**
  * Reads the rest of a refused body into the void, so that clients that send
  * the whole body before reading the answer (most HTTP clients) get the error
  * rather than a reset connection. At most `maxBytes` more or `timeoutMs`:
