@@ -48,30 +48,10 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     );
   }
   if (declaredOverLimit(req, limit)) return Promise.reject(bodyTooLarge(limit));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const settle = (error?: Error) => {
-      if (settled) return;
-      settled = true;
-      if (error) reject(error);
-      else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
-    };
-    req.on('data', (chunk: Buffer) => {
-      if (settled) return;
-      size += chunk.length;
-      if (size > limit) {
-        settle(bodyTooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => settle());
-    req.on('error', () => settle(new BodyAbortedError()));
-    req.on('close', () => {
-      if (!req.complete) settle(new BodyAbortedError());
-    });
+  return collect(req, limit, {
+    overLimit: () => bodyTooLarge(limit),
+    failed: () => new BodyAbortedError(),
+    closedEarly: () => (req.complete ? undefined : new BodyAbortedError()),
   });
 }
 
@@ -94,14 +74,40 @@ export function limitedStream(req: IncomingMessage, limit: number): Readable {
 
 /**
  * Reads an upstream (LiteLLM) response body whole; past `limit` bytes the
- * rest is dropped and the body destroyed. Plain listeners rather than
- * `for await`: the async iterator and its end-of-stream watcher cost several
- * objects per call that tend to outlive a young-generation collection, and
- * this runs once per gateway call.
+ * rest is dropped and the body destroyed.
  */
 export function readUpstreamBody(
   body: Readable,
   limit = Number.MAX_SAFE_INTEGER,
+): Promise<Buffer> {
+  return collect(body, limit, {
+    overLimit: () => undefined,
+    failed: error => error,
+    closedEarly: () =>
+      new Error('The upstream response ended before its body did'),
+  });
+}
+
+/** How `collect` ends a body that does not simply end. */
+interface CollectOutcomes {
+  /** Past the limit: the error to fail with, or undefined to keep what fits (the rest is destroyed). */
+  overLimit(): Error | undefined;
+  /** The stream failed. */
+  failed(error: Error): Error;
+  /** The stream closed before its end: the error, or undefined when that is fine. */
+  closedEarly(): Error | undefined;
+}
+
+/**
+ * Reads a stream whole, up to `limit` bytes. Plain listeners rather than
+ * `for await`: the async iterator and its end-of-stream watcher cost several
+ * objects per call that tend to outlive a young-generation collection, and
+ * this runs twice per gateway call.
+ */
+function collect(
+  stream: Readable,
+  limit: number,
+  outcomes: CollectOutcomes,
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -113,21 +119,23 @@ export function readUpstreamBody(
       if (error) reject(error);
       else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
     };
-    body.on('data', (chunk: Buffer) => {
+    stream.on('data', (chunk: Buffer) => {
       if (settled) return;
       size += chunk.length;
       if (size > limit) {
-        settle();
-        body.destroy();
+        const error = outcomes.overLimit();
+        settle(error);
+        if (!error) stream.destroy();
         return;
       }
       chunks.push(chunk);
     });
-    body.on('end', () => settle());
-    body.on('error', error => settle(error));
-    body.on('close', () =>
-      settle(new Error('The upstream response ended before its body did')),
-    );
+    stream.on('end', () => settle());
+    stream.on('error', error => settle(outcomes.failed(error)));
+    stream.on('close', () => {
+      const error = outcomes.closedEarly();
+      if (error) settle(error);
+    });
   });
 }
 

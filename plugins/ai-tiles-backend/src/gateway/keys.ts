@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { KeyVault } from '../database/KeyVault';
+import { SingleFlight } from '../lib/SingleFlight';
 import { EmployeeProfile } from '../service/budgets/BudgetResolver';
 import { PolicyAcceptanceStore } from '../database/PolicyAcceptanceStore';
 import { KeyProvisioner } from '../service/provisioning/KeyProvisioner';
@@ -51,14 +52,14 @@ export class GatewayKeys {
     ttl: KEY_TTL_MS,
   });
   /** One load per owner at a time (provisioning runs at most once). */
-  private readonly loading = new Map<string, Promise<string>>();
+  private readonly loading = new SingleFlight<string>();
   /** Refused keys LiteLLM said it still has (by hash): not asked again soon. */
   private readonly refusedButKnown = new LRUCache<string, true>({
     max: 10_000,
     ttl: KEY_TTL_MS,
   });
   /** One "does LiteLLM still have it?" check per refused key at a time. */
-  private readonly checking = new Map<string, Promise<ChargedKey>>();
+  private readonly checking = new SingleFlight<ChargedKey>();
   private readonly accepted = new LRUCache<string, true>({
     max: 100_000,
     ttl: POLICY_TTL_MS,
@@ -99,17 +100,11 @@ export class GatewayKeys {
   private key(ownerRef: string): Promise<string> {
     const cached = this.keys.get(ownerRef);
     if (cached) return Promise.resolve(cached);
-    let pending = this.loading.get(ownerRef);
-    if (!pending) {
-      pending = this.load(ownerRef)
-        .then(key => {
-          this.keys.set(ownerRef, key);
-          return key;
-        })
-        .finally(() => this.loading.delete(ownerRef));
-      this.loading.set(ownerRef, pending);
-    }
-    return pending;
+    return this.loading.run(ownerRef, async () => {
+      const key = await this.load(ownerRef);
+      this.keys.set(ownerRef, key);
+      return key;
+    });
   }
 
   /**
@@ -131,14 +126,9 @@ export class GatewayKeys {
     if (stored.rawKey !== refused.rawKey) return stored;
     const keyHash = hashLiteLlmKey(refused.rawKey);
     if (this.refusedButKnown.has(keyHash)) return stored;
-    let checking = this.checking.get(keyHash);
-    if (!checking) {
-      checking = this.repairIfLost(client, identity, stored, keyHash).finally(
-        () => this.checking.delete(keyHash),
-      );
-      this.checking.set(keyHash, checking);
-    }
-    return checking;
+    return this.checking.run(keyHash, () =>
+      this.repairIfLost(client, identity, stored, keyHash),
+    );
   }
 
   private async repairIfLost(

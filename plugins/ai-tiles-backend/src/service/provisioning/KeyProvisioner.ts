@@ -4,6 +4,7 @@ import { ServiceUnavailableError } from '@backstage/errors';
 import { Request } from 'express';
 import { randomUUID } from 'node:crypto';
 import { ActiveKeyRecord, KeyRecord, KeyVault } from '../../database/KeyVault';
+import { SingleFlight } from '../../lib/SingleFlight';
 import { EmployeeProfile } from '../budgets/BudgetResolver';
 import {
   LiteLlmClient,
@@ -157,7 +158,7 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
  * and cannot survive as an orphan or a second live key.
  */
 export class KeyProvisioner {
-  private readonly inFlight = new Map<string, Promise<ActiveKeyRecord>>();
+  private readonly flights = new SingleFlight<ActiveKeyRecord>();
   private readonly now: () => Date;
   private readonly heartbeatMs: number;
   private readonly staleClaimMs: number;
@@ -180,7 +181,7 @@ export class KeyProvisioner {
   ): Promise<ActiveKeyRecord> {
     const existing = await this.options.vault.get(userRef);
     if (isActive(existing)) return existing;
-    return this.singleFlight(`ensure:${userRef}`, () =>
+    return this.flights.run(`ensure:${userRef}`, () =>
       this.acquire(userRef, ctx, undefined, { row: existing }),
     );
   }
@@ -199,7 +200,7 @@ export class KeyProvisioner {
   ): Promise<ActiveKeyRecord> {
     // A rotation never joins a repair (which may return the key unchanged).
     const flight = `replace:${userRef}:${reason}:${ifKeyHash ?? ''}`;
-    return this.singleFlight(flight, async () => {
+    return this.flights.run(flight, async () => {
       const existing = await this.options.vault.get(userRef);
       if (!isActive(existing)) {
         // Nothing to replace yet, or a provisioning in flight: its result
@@ -214,17 +215,6 @@ export class KeyProvisioner {
         { row: existing },
       );
     });
-  }
-
-  private async singleFlight(
-    key: string,
-    fn: () => Promise<ActiveKeyRecord>,
-  ): Promise<ActiveKeyRecord> {
-    const running = this.inFlight.get(key);
-    if (running) return running;
-    const promise = fn().finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, promise);
-    return promise;
   }
 
   /** Claims the row (or waits for the owner of the claim) and provisions. */
