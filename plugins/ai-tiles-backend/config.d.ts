@@ -59,7 +59,10 @@ export interface Config {
       }>;
     };
 
-    /** Monthly (or `duration`) budgets in USD, enforced by LiteLLM. */
+    /**
+     * Monthly (or `duration`) budgets in USD, enforced by LiteLLM. 0 means no
+     * model calls at all (the employee's key is capped at 0 as well).
+     */
     budgets?: {
       /** Budget of every employee without an override. Required with aiTiles.litellm. */
       default?: number;

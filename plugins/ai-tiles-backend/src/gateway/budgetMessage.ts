@@ -1,7 +1,7 @@
 import { LiteLlmClient } from '../service/litellm/LiteLlmClient';
 import { ZERO_BUDGET } from '../service/provisioning/KeyProvisioner';
 
-const money = (usd: number) => `$${(usd <= ZERO_BUDGET ? 0 : usd).toFixed(2)}`;
+const money = (usd: number) => `$${usd.toFixed(2)}`;
 const day = (iso: string) =>
   new Date(iso).toLocaleDateString('en-GB', {
     day: 'numeric',
@@ -13,7 +13,8 @@ const day = (iso: string) =>
 /**
  * The message a chat window shows when LiteLLM refused a call for budget:
  * "Your monthly AI budget of $50.00 is used up; it resets on 1 December
- * 2026." Falls back to a plain sentence when LiteLLM cannot say more.
+ * 2026." A zero budget is not "used up": it says that no calls are
+ * allowed. Falls back to a plain sentence when LiteLLM cannot say more.
  */
 export async function budgetExceededMessage(
   client: LiteLlmClient,
@@ -25,6 +26,13 @@ export async function budgetExceededMessage(
     const info = await client.getUserInfo(ownerRef);
     const user = info?.user;
     if (user && typeof user.max_budget === 'number') {
+      if (user.max_budget <= ZERO_BUDGET) {
+        return `${whose} AI budget is $0.00, so no model calls are allowed${
+          chargedTo === 'employee'
+            ? '; ask your portal administrator for a budget'
+            : ''
+        }.`;
+      }
       const period =
         user.budget_duration === '1mo' || user.budget_duration === '30d'
           ? 'monthly '

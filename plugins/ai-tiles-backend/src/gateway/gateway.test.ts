@@ -6,7 +6,9 @@ import request from 'supertest';
 import {
   JANE,
   JOHN,
+  LEE,
   MASTER_KEY,
+  SOLO,
   aiTilesConfig,
   asUser,
   deleteKeyAsAdmin,
@@ -70,7 +72,11 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
       policyPath: policy.path,
       budgets: {
         default: 20,
-        users: [{ user: 'user:default/solo', maxBudget: 0 }],
+        users: [
+          { user: SOLO, maxBudget: 0 },
+          // Less than one call costs: the first call overshoots it.
+          { user: LEE, maxBudget: 0.000001 },
+        ],
       },
       gateway: {
         clients: [
@@ -440,15 +446,15 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
         budgetExceededStatus: litellmStatus as 400 | 429,
       });
       const { server, base } = await start();
-      await accept(server, 'user:default/solo');
+      await accept(server, LEE);
       const call = () =>
         fetch(`${base}/chat/completions`, {
           method: 'POST',
-          headers: asOpenWebUi('solo@example.com'),
+          headers: asOpenWebUi('lee@example.com'),
           body: JSON.stringify(chatBody()),
         });
-      // A zero budget: LiteLLM lets the first call overshoot, then refuses.
-      await (await call()).text();
+      // LiteLLM checks a user budget before the call: the first overshoots.
+      expect((await call()).status).toBe(200);
       const refused = await call();
       expect(refused.status).toBe(429);
       const body = await refused.json();
@@ -466,6 +472,25 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
       });
     },
   );
+
+  it('refuses every call of an employee whose budget is zero, the first one included', async () => {
+    const { server, base } = await start();
+    await accept(server, SOLO);
+    for (let i = 0; i < 2; i++) {
+      const refused = await fetch(`${base}/chat/completions`, {
+        method: 'POST',
+        headers: asOpenWebUi('solo@example.com'),
+        body: JSON.stringify(chatBody()),
+      });
+      expect(refused.status).toBe(429);
+      expect((await refused.json()).error).toMatchObject({
+        code: 'budget_exceeded',
+        message:
+          'Your AI budget is $0.00, so no model calls are allowed; ask your portal administrator for a budget.',
+      });
+    }
+    expect(env.standIn.spendLogs()).toHaveLength(0);
+  });
 
   it('refuses callers without a client token, even with an identity header', async () => {
     const { base } = await start();

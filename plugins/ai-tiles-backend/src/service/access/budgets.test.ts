@@ -133,6 +133,48 @@ describe.each(databases.eachSupportedId())(
       expect(env.standIn.keys()).toHaveLength(3);
     });
 
+    it('refuses a zero budget from the first call, on the key itself, and lifts that when the budget is raised', async () => {
+      const config = (users: object[]) =>
+        aiTilesConfig({
+          baseUrl: env.standIn.url,
+          policyPath: policy.path,
+          budgets: { ...budgets, users },
+        });
+      const v1 = await startAiTiles({
+        knex: env.knex,
+        config: config([{ user: SOLO, maxBudget: 0 }]),
+      });
+      const keys: Record<string, string> = {};
+      for (const userRef of [SOLO, JANE]) {
+        expect((await accept(v1.server, userRef)).status).toBe(200);
+        keys[userRef] = await reveal(v1.server, userRef);
+      }
+      // Used directly, not only through the gateway.
+      expect(await chat(env.standIn.url, keys[SOLO])).toBe(429);
+      expect(await chat(env.standIn.url, keys[JANE])).toBe(200);
+      await v1.backend.stop();
+
+      const v2 = await startAiTiles({
+        knex: env.knex,
+        config: config([
+          { user: SOLO, maxBudget: 5 },
+          { user: JANE, maxBudget: 0 },
+        ]),
+      });
+      await v2.scheduler.triggerTask(BUDGET_SYNC_TASK_ID);
+      expect(await chat(env.standIn.url, keys[SOLO])).toBe(200);
+      expect(await chat(env.standIn.url, keys[JANE])).toBe(429);
+      expect(
+        (
+          await request(v2.server)
+            .get('/api/ai-tiles/me/access')
+            .set('Authorization', asUser(JANE))
+        ).body.budget.maxBudget,
+      ).toBe(0);
+      // The same keys: a budget change never reissues one.
+      expect(env.standIn.keys()).toHaveLength(2);
+    });
+
     it('shows spend and a forecast from LiteLLM', async () => {
       const { server } = await startAiTiles({
         knex: env.knex,

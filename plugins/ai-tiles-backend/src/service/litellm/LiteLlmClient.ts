@@ -41,6 +41,7 @@ const keyRowSchema = z
     key_name: optionalString,
     user_id: optionalString,
     spend: num.nullable().optional(),
+    max_budget: num.nullable().optional(),
   })
   .passthrough();
 export type LiteLlmKeyRow = z.infer<typeof keyRowSchema>;
@@ -370,6 +371,7 @@ export class LiteLlmClient {
   async generateKey(body: {
     key_alias: string;
     user_id: string;
+    max_budget?: number;
     metadata?: Record<string, unknown>;
     models?: string[];
     duration?: string | null;
@@ -386,6 +388,22 @@ export class LiteLlmClient {
       keyAlias: res.key_alias ?? undefined,
       expires: res.expires,
     };
+  }
+
+  /**
+   * `POST /key/update` of the key with this alias. Unlike `/user/update`,
+   * LiteLLM applies what is sent, `0` and `null` included.
+   */
+  async updateKey(body: {
+    key_alias: string;
+    max_budget: number | null;
+  }): Promise<void> {
+    await this.request({
+      method: 'POST',
+      path: '/key/update',
+      body,
+      schema: z.unknown(),
+    });
   }
 
   /** `GET /key/info`; undefined for an unknown key. `key` may be the hash. */

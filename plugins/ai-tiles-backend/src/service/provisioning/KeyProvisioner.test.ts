@@ -11,6 +11,7 @@ import {
   KeyProvisionerOptions,
   ZERO_BUDGET,
   keyAliasFor,
+  reconcileBudget,
 } from './KeyProvisioner';
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
@@ -22,6 +23,64 @@ describe('keyAliasFor', () => {
       'ai-portal/user/default/jane.doe',
     );
     expect(keyAliasFor('User:Ops/Kim_Lee')).toBe('ai-portal/user/ops/kim_lee');
+  });
+});
+
+describe("reconcileBudget: the zero cap of the employee's key", () => {
+  const alias = keyAliasFor(JANE);
+  const run = async (
+    maxBudget: number,
+    keys: Array<{ key_alias: string; max_budget: number | null }> | null,
+  ) => {
+    const writes: Array<{ key_alias: string; max_budget: number | null }> = [];
+    const client = {
+      updateUser: async () => {},
+      updateKey: async (body: (typeof writes)[number]) => {
+        writes.push(body);
+      },
+    } as unknown as LiteLlmClient;
+    const written = await reconcileBudget(
+      client,
+      {
+        userId: JANE,
+        user: {
+          max_budget: maxBudget === 0 ? ZERO_BUDGET : maxBudget,
+          budget_duration: '1mo',
+        },
+        keys,
+      },
+      { maxBudget, duration: '1mo' },
+    );
+    return { written, writes };
+  };
+
+  it('caps the key at 0 for a zero budget, once', async () => {
+    expect(await run(0, [{ key_alias: alias, max_budget: null }])).toEqual({
+      written: true,
+      writes: [{ key_alias: alias, max_budget: 0 }],
+    });
+    expect(await run(0, [{ key_alias: alias, max_budget: 0 }])).toEqual({
+      written: false,
+      writes: [],
+    });
+    // Keys not listed (some releases): written, it is idempotent.
+    expect((await run(0, null)).writes).toEqual([
+      { key_alias: alias, max_budget: 0 },
+    ]);
+  });
+
+  it('lifts only its own zero cap when the budget is raised', async () => {
+    expect(
+      (await run(20, [{ key_alias: alias, max_budget: 0 }])).writes,
+    ).toEqual([{ key_alias: alias, max_budget: null }]);
+    // An admin's cap on the key, another key of the user, unknown keys: kept.
+    for (const keys of [
+      [{ key_alias: alias, max_budget: 3 }],
+      [{ key_alias: 'own-experiment', max_budget: 0 }],
+      null,
+    ]) {
+      expect(await run(20, keys)).toEqual({ written: false, writes: [] });
+    }
   });
 });
 
@@ -126,6 +185,8 @@ describe.each(databases.eachSupportedId())(
       await provisioner(0).ensureKey(JANE);
       const jane = standIn.users().find(u => u.user_id === JANE)!;
       expect(jane.max_budget).toBeLessThanOrEqual(ZERO_BUDGET);
+      // That alone lets one call a period through: the key is capped at 0.
+      expect(standIn.keys().map(k => k.max_budget)).toEqual([0]);
       // Second run: recognised as equal, nothing to update.
       const updates: string[] = [];
       await provisioner(0, async (_method, path) => {

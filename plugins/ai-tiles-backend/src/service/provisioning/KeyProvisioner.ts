@@ -14,6 +14,7 @@ import {
 import {
   LiteLlmAlreadyExistsError,
   LiteLlmBadGatewayError,
+  LiteLlmNotFoundError,
   sanitize,
 } from '../litellm/errors';
 
@@ -45,24 +46,66 @@ export function budgetMatches(
 }
 
 /**
+ * The cap the employee's own key carries: `0` for a zero budget, else none.
+ * A user budget is checked as `spend > max_budget`, so even 0 (or
+ * {@link ZERO_BUDGET}) lets the first call of each period through; a key's
+ * budget is checked as `spend >= max_budget`, so a key capped at 0 is
+ * refused from the first call.
+ */
+export const keyBudgetFor = (want: { maxBudget: number }): number | null =>
+  want.maxBudget === 0 ? 0 : null;
+
+/**
  * Writes the wanted budget to LiteLLM when it differs (only the fields that
- * differ: sending `budget_duration` restarts the budget period). True when
+ * differ: sending `budget_duration` restarts the budget period), and with
+ * `capKey` the zero cap of the employee's own key ({@link keyBudgetFor}):
+ * set for a zero budget, lifted when the budget is raised. True when
  * something was written.
  */
 export async function reconcileBudget(
   client: LiteLlmClient,
   info: LiteLlmUserInfo,
   want: { maxBudget: number; duration: string },
+  { capKey = true }: { capKey?: boolean } = {},
 ): Promise<boolean> {
   const same = budgetMatches(info.user, want);
-  if (same.maxBudget && same.duration) return false;
-  await client.updateUser({
-    user_id: info.userId,
-    ...(same.maxBudget
-      ? {}
-      : { max_budget: want.maxBudget === 0 ? ZERO_BUDGET : want.maxBudget }),
-    ...(same.duration ? {} : { budget_duration: want.duration }),
-  });
+  let written = false;
+  if (!same.maxBudget || !same.duration) {
+    await client.updateUser({
+      user_id: info.userId,
+      ...(same.maxBudget
+        ? {}
+        : { max_budget: want.maxBudget === 0 ? ZERO_BUDGET : want.maxBudget }),
+      ...(same.duration ? {} : { budget_duration: want.duration }),
+    });
+    written = true;
+  }
+  if (capKey && (await reconcileKeyCap(client, info, want))) written = true;
+  return written;
+}
+
+async function reconcileKeyCap(
+  client: LiteLlmClient,
+  info: LiteLlmUserInfo,
+  want: { maxBudget: number },
+): Promise<boolean> {
+  const alias = keyAliasFor(info.userId);
+  const cap = keyBudgetFor(want);
+  const key = info.keys?.find(k => k.key_alias === alias);
+  const needed =
+    cap === 0
+      ? // Keys not listed (some releases): write, it is idempotent.
+        !info.keys || (!!key && key.max_budget !== 0)
+      : // Lift only the portal's own zero cap; another cap is an admin's.
+        !!key && key.max_budget === 0;
+  if (!needed) return false;
+  try {
+    await client.updateKey({ key_alias: alias, max_budget: cap });
+  } catch (error) {
+    // No key yet: the provisioner generates it with the cap.
+    if (error instanceof LiteLlmNotFoundError) return false;
+    throw error;
+  }
   return true;
 }
 
@@ -379,9 +422,16 @@ export class KeyProvisioner {
       // A key left with our alias by a crash between key creation and the
       // vault write makes this fail as a duplicate alias; `generate` then
       // deletes it and tries again.
-      created = await this.generate(client, keyAlias, userRef, litellmUserId, {
-        beforeAliasDelete: stillOurs,
-      });
+      created = await this.generate(
+        client,
+        {
+          keyAlias,
+          userRef,
+          litellmUserId,
+          maxBudget: keyBudgetFor(profile.budget),
+        },
+        { beforeAliasDelete: stillOurs },
+      );
       await hooks?.afterKeyCreated?.({
         userRef,
         keyAlias,
@@ -518,7 +568,10 @@ export class KeyProvisioner {
         );
       }
     }
-    const updated = await reconcileBudget(client, info, want);
+    // The new key is generated with its cap; the old one is deleted.
+    const updated = await reconcileBudget(client, info, want, {
+      capKey: false,
+    });
     return { info, current: !updated };
   }
 
@@ -551,14 +604,19 @@ export class KeyProvisioner {
 
   private async generate(
     client: LiteLlmClient,
-    keyAlias: string,
-    userRef: string,
-    litellmUserId: string,
+    key: {
+      keyAlias: string;
+      userRef: string;
+      litellmUserId: string;
+      maxBudget: number | null;
+    },
     { beforeAliasDelete }: { beforeAliasDelete: () => Promise<void> },
   ): Promise<LiteLlmGeneratedKey> {
+    const { keyAlias, userRef } = key;
     const body = {
       key_alias: keyAlias,
-      user_id: litellmUserId,
+      user_id: key.litellmUserId,
+      ...(key.maxBudget === null ? {} : { max_budget: key.maxBudget }),
       // Top-level `tags` is Enterprise-only (500 on OSS): metadata only.
       metadata: { source: 'ai-portal', portal_user: userRef },
     };
