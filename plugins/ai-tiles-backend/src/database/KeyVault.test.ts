@@ -164,9 +164,12 @@ describe.each(databases.eachSupportedId())('KeyVault on %s', databaseId => {
 
   it('records policy acceptances once per version, latest first', async () => {
     const store = new PolicyAcceptanceStore(knex);
-    await store.accept(JANE, '1', new Date('2026-01-01T00:00:00Z'));
-    await store.accept(JANE, '1', new Date('2026-02-01T00:00:00Z'));
-    await store.accept(JANE, '2', new Date('2026-03-01T00:00:00Z'));
+    const recorded = [
+      await store.accept(JANE, '1', new Date('2026-01-01T00:00:00Z')),
+      await store.accept(JANE, '1', new Date('2026-02-01T00:00:00Z')),
+      await store.accept(JANE, '2', new Date('2026-03-01T00:00:00Z')),
+    ];
+    expect(recorded).toEqual([true, false, true]);
     expect(await store.list(JANE)).toEqual([
       { version: '2', acceptedAt: new Date('2026-03-01T00:00:00Z') },
       { version: '1', acceptedAt: new Date('2026-01-01T00:00:00Z') },

@@ -17,12 +17,17 @@ function toDate(value: Date | number | string): Date {
 export class PolicyAcceptanceStore {
   constructor(private readonly knex: Knex) {}
 
-  /** Records an acceptance; accepting the same version again keeps the first time. */
-  async accept(userRef: string, version: string, now: Date): Promise<void> {
-    await this.knex(TABLE)
+  /**
+   * Records an acceptance; accepting the same version again keeps the first
+   * time. True when this call recorded it (`now` is then its time).
+   */
+  async accept(userRef: string, version: string, now: Date): Promise<boolean> {
+    const recorded = await this.knex(TABLE)
       .insert({ user_ref: userRef, version, accepted_at: now })
       .onConflict(['user_ref', 'version'])
-      .ignore();
+      .ignore()
+      .returning('version');
+    return recorded.length > 0;
   }
 
   /** Every version the employee accepted, most recent first. */

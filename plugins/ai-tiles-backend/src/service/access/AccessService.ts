@@ -97,8 +97,15 @@ export class AccessService {
     userRef: string,
     ctx: ProvisionContext = {},
   ): Promise<AiAccessSummary> {
+    return this.summarize(userRef, ctx, await this.policyStatus(userRef));
+  }
+
+  private async summarize(
+    userRef: string,
+    ctx: ProvisionContext,
+    policy: AiAccessSummary['policy'],
+  ): Promise<AiAccessSummary> {
     const { config } = this.options;
-    const policy = await this.policyStatus(userRef);
     if (!config.configured) {
       return {
         status: 'not-configured',
@@ -191,14 +198,29 @@ export class AccessService {
       request: ctx.request,
       meta: { userEntityRef: userRef, policyVersion: version },
     });
+    const now = this.now();
+    let recorded: boolean;
     try {
-      await this.options.acceptances.accept(userRef, version, this.now());
+      recorded = await this.options.acceptances.accept(userRef, version, now);
       await audit.success();
     } catch (error) {
       await audit.fail({ error: error as Error });
       throw error;
     }
-    return this.getSummary(userRef, ctx);
+    // A first acceptance is the latest one: no need to read them back.
+    return this.summarize(
+      userRef,
+      ctx,
+      recorded
+        ? {
+            version,
+            title: policy.title ?? DEFAULT_POLICY_TITLE,
+            acceptedVersion: version,
+            acceptedAt: now.toISOString(),
+            accepted: true,
+          }
+        : await this.policyStatus(userRef),
+    );
   }
 
   /** The caller's own raw key. Audited; never cached. */

@@ -90,6 +90,16 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
     });
     expect(res.body.budget.resetAt).toMatch(/^\d{4}-\d\d-01T00:00:00/);
     expect(res.body.key.masked).toMatch(/^sk-\.\.\.[\w-]{4}$/);
+    // The acceptance as stored (the answer did not read it back); accepting
+    // again keeps the first time.
+    for (const answer of [
+      await request(server)
+        .get('/api/ai-tiles/me/access')
+        .set('Authorization', asUser(JANE)),
+      await accept(server),
+    ]) {
+      expect(answer.body.policy).toEqual(res.body.policy);
+    }
     // Three round trips: the summary reuses what provisioning read.
     expect(litellm.calls).toEqual([
       'POST /user/new',
@@ -149,17 +159,19 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
     expect(keysOf(JANE)).toHaveLength(1);
     expect(litellm.calls).toHaveLength(3);
 
-    // Audit: acceptance, provisioning, reveal; never key material.
+    // Audit: acceptance, provisioning, acceptance again, reveal; never key
+    // material.
     expect(auditor.events.map(e => [e.eventId, e.outcome])).toEqual([
       ['ai-policy-accept', 'success'],
       ['ai-key-provision', 'success'],
+      ['ai-policy-accept', 'success'],
       ['ai-key-reveal', 'success'],
     ]);
     expect(auditor.events[1].meta).toMatchObject({
       userEntityRef: JANE,
       keyAlias: ALIAS,
     });
-    expect(auditor.events[2].severityLevel).toBe('high');
+    expect(auditor.events[3].severityLevel).toBe('high');
     const audited = JSON.stringify(auditor.events);
     expect(audited).not.toContain(rawKey);
     expect(audited).not.toContain(rawKey.slice(3, 12));
