@@ -144,13 +144,21 @@ export async function sequential(targetList, n, { stream = false } = {}) {
 
 /**
  * Open loop: requests are started on a fixed schedule (`rate` per second,
- * evenly spaced) whatever the answers do, over a pool with enough
- * connections that none waits for another. Latency is measured from the
- * moment the request is handed to undici; `lag` is how late the generator
- * was against the schedule (it shares the CPU).
+ * evenly spaced) whatever the answers do, round-robin over `connections`
+ * keep-alive connections opened beforehand (as autocannon does), enough that
+ * none waits for another. Opened on demand instead, the extra connections a
+ * pause calls for would wait for the busy server to accept them, one per
+ * event-loop turn: a cost of connection churn, not of the path measured.
+ * Latency is measured from the moment the request is handed to undici; `lag`
+ * is how late the generator was against the schedule (it shares the CPU).
  */
-export function openLoop(target, { rate, seconds, connections = 100 }) {
-  const pool = newPool(target.origin, connections);
+export async function openLoop(target, { rate, seconds, connections = 100 }) {
+  const clients = Array.from({ length: connections }, () =>
+    newClient(target.origin),
+  );
+  const closeAll = () => Promise.all(clients.map(c => c.close()));
+  // Open every connection (one request each, not measured).
+  await Promise.all(clients.map((c, i) => once(c, target, i)));
   const total = Math.round(rate * seconds);
   const interval = 1000 / rate;
   const latencies = [];
@@ -163,15 +171,13 @@ export function openLoop(target, { rate, seconds, connections = 100 }) {
     const finish = () => {
       if (++done < total) return;
       const elapsed = (performance.now() - started) / 1000;
-      pool
-        .close()
-        .then(() =>
-          resolve({ latencies, lags, errors, achieved: total / elapsed }),
-        );
+      closeAll().then(() =>
+        resolve({ latencies, lags, errors, achieved: total / elapsed }),
+      );
     };
     const tick = () => {
       if (abort.signal.aborted) {
-        pool.destroy().catch(() => {});
+        Promise.all(clients.map(c => c.destroy())).catch(() => {});
         reject(new Error('aborted'));
         return;
       }
@@ -180,7 +186,7 @@ export function openLoop(target, { rate, seconds, connections = 100 }) {
         lags.push(now - (started + sent * interval));
         const i = sent++;
         const t0 = performance.now();
-        pool
+        clients[i % clients.length]
           .request({
             path: target.path,
             method: target.method ?? 'POST',

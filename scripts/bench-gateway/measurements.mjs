@@ -72,7 +72,7 @@ export async function measureSequential(targets, o) {
 export async function measureOpenLoop(targets, o) {
   const half = o.seconds / 2;
   console.log(
-    `\n(b) offered load ${o.rate} requests/s, open loop (evenly spaced starts, undici pool of 100 connections), ` +
+    `\n(b) offered load ${o.rate} requests/s, open loop (evenly spaced starts, round-robin over 100 keep-alive connections opened beforehand), ` +
       `${o.seconds} s per path in two halves (direct, gateway, gateway, direct)`,
   );
   const runs = { direct: [], gateway: [] };

@@ -136,12 +136,24 @@ export async function waitUntil(
   }
 }
 
+/**
+ * A port nothing listens on, below Linux's ephemeral range (32768+): a port
+ * the kernel handed out could be taken by an outgoing connection before the
+ * child binds it.
+ */
 export async function freePort() {
-  const server = net.createServer();
-  await new Promise(r => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address();
-  await new Promise(r => server.close(r));
-  return port;
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const server = net.createServer();
+    const bound = await new Promise(resolve => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (bound) {
+      await new Promise(r => server.close(r));
+      return port;
+    }
+  }
 }
 
 /** Registers work to do after the children are stopped (drop databases, remove files). */
