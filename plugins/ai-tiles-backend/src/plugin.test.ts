@@ -1,4 +1,5 @@
 import {
+  TestDatabases,
   mockCredentials,
   mockServices,
   startTestBackend,
@@ -8,6 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { aiTilesPlugin } from './plugin';
+
+// Closed after the file (the default database stays open when a backend
+// fails to start, and keeps the Jest worker alive).
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
 describe('aiTilesPlugin', () => {
   let dir: string;
@@ -23,11 +28,14 @@ describe('aiTilesPlugin', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const start = (aiTiles: object | undefined) =>
+  const start = async (aiTiles: object | undefined) =>
     startTestBackend({
       features: [
         aiTilesPlugin,
         mockServices.rootConfig.factory({ data: aiTiles ? { aiTiles } : {} }),
+        mockServices.database.factory({
+          knex: await databases.init('SQLITE_3'),
+        }),
       ],
     });
 

@@ -156,6 +156,14 @@ export function aiTilesConfig(options: {
   };
 }
 
+/*
+ * Backstage's default database service is not closed when a test backend
+ * fails to start, and the timer of its connection pool then keeps the Jest
+ * worker alive. Backends without a database of their own get one of these,
+ * closed after the test file.
+ */
+const ownDatabases = TestDatabases.create({ ids: ['SQLITE_3'] });
+
 export async function startAiTiles(options: {
   knex?: Knex;
   config: JsonObject;
@@ -180,9 +188,9 @@ export async function startAiTiles(options: {
     features: [
       createAiTilesPlugin({ retryBaseDelayMs: 5, ...options.plugin }),
       mockServices.rootConfig.factory({ data: options.config }),
-      ...(options.knex
-        ? [mockServices.database.factory({ knex: options.knex })]
-        : []),
+      mockServices.database.factory({
+        knex: options.knex ?? (await ownDatabases.init('SQLITE_3')),
+      }),
       catalogServiceMock.factory({ entities: ENTITIES }),
       mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
       schedulerProbe,

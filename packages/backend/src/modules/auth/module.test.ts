@@ -1,9 +1,18 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  TestDatabases,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import authPlugin from '@backstage/plugin-auth-backend';
 import { authModuleAiPortalOidc } from './module';
+
+// Closed after the file: the default database stays open when a backend
+// fails to start, and the timer of its pool keeps the Jest worker alive.
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+const sqlite = () => databases.init('SQLITE_3');
 
 /** Serves just an OpenID discovery document, so the provider can start a flow. */
 async function startDiscoveryServer(listenPort = 0) {
@@ -84,6 +93,7 @@ describe('authModuleAiPortalOidc', () => {
       features: [
         authPlugin,
         authModuleAiPortalOidc,
+        mockServices.database.factory({ knex: await sqlite() }),
         mockServices.rootConfig.factory({
           data: configFor(discovery.issuer, ['group:default/employees']),
         }),
@@ -111,6 +121,7 @@ describe('authModuleAiPortalOidc', () => {
       features: [
         authPlugin,
         authModuleAiPortalOidc,
+        mockServices.database.factory({ knex: await sqlite() }),
         mockServices.rootConfig.factory({
           data: configFor(issuer, ['group:default/employees']),
         }),
@@ -139,6 +150,7 @@ describe('authModuleAiPortalOidc', () => {
         features: [
           authPlugin,
           authModuleAiPortalOidc,
+          mockServices.database.factory({ knex: await sqlite() }),
           mockServices.rootConfig.factory({
             data: configFor(discovery.issuer, ['user:default/jane.doe']),
           }),
