@@ -59,11 +59,16 @@ const LEVEL_NOTE = {
   error: 'Your budget is used up: AI requests are refused until it resets.',
 } as const;
 
+/** A budget of 0 does not come back with the next period. */
+const NO_BUDGET_NOTE =
+  'You have no AI budget: AI requests are refused. Ask your portal administrator if you need one.';
+
 /**
  * The budget meter: spend of budget as text and as a bar (normal below 80%,
  * warning from 80%, error from 100%), the reset date and, unless `compact`,
  * the forecast to the end of the period. Colour is never the only signal:
- * the percentage and a sentence say the same.
+ * the percentage and a sentence say the same. A budget of 0 says that no
+ * requests are allowed, with no reset date or forecast.
  */
 export function BudgetMeter(props: {
   budget: AiAccessBudget;
@@ -74,8 +79,9 @@ export function BudgetMeter(props: {
   const ratio = usageRatio(budget.spend, budget.maxBudget);
   const level = usageLevel(ratio);
   const used = usedText(budget);
-  const reset = resetText(budget);
-  const forecast = compact ? undefined : forecastText(budget);
+  const noBudget = budget.maxBudget === 0;
+  const reset = noBudget ? undefined : resetText(budget);
+  const forecast = compact || noBudget ? undefined : forecastText(budget);
   const forecastWarning =
     budget.forecast !== null &&
     forecastLevel(budget.forecast, budget.maxBudget) === 'warning';
@@ -84,7 +90,7 @@ export function BudgetMeter(props: {
     warning: classes.textWarning,
     error: classes.textError,
   }[level];
-  const note = LEVEL_NOTE[level];
+  const note = noBudget ? NO_BUDGET_NOTE : LEVEL_NOTE[level];
   const textVariant = compact ? 'body2' : 'body1';
 
   return (
@@ -133,8 +139,12 @@ export function BudgetMeter(props: {
           }}
         />
       )}
-      {note && !compact && (
-        <Typography variant="body2" className={levelText}>
+      {note && (!compact || noBudget) && (
+        <Typography
+          variant="body2"
+          className={levelText}
+          data-testid="ai-access-budget-note"
+        >
           {note}
         </Typography>
       )}

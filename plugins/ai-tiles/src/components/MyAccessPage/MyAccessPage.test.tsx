@@ -296,6 +296,24 @@ describe('MyAccessPageContent', () => {
       ).toBeInTheDocument();
     });
 
+    it('says that a budget of 0 allows no requests, without a reset date or forecast', async () => {
+      renderAccess(
+        withSummary(
+          readySummary({ budget: { maxBudget: 0, spend: 0, forecast: 0 } }),
+        ),
+      );
+      expect(
+        await screen.findByTestId('ai-access-budget-note'),
+      ).toHaveTextContent(
+        'You have no AI budget: AI requests are refused. Ask your portal administrator if you need one.',
+      );
+      expect(
+        screen.getByRole('progressbar', { name: 'Budget used' }),
+      ).toHaveAttribute('data-level', 'error');
+      expect(screen.queryByTestId('ai-access-budget-reset')).toBeNull();
+      expect(screen.queryByTestId('ai-access-forecast')).toBeNull();
+    });
+
     it('shows "No limit" without a meter when there is no budget limit', async () => {
       renderAccess(
         withSummary(

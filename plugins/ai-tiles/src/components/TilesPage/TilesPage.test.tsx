@@ -593,8 +593,9 @@ describe('TilesPageContent', () => {
       expect(
         within(card).getByTestId('ai-access-budget-reset'),
       ).toHaveTextContent('Resets on 1 December 2026');
-      // Compact: no forecast on the tiles page.
+      // Compact: no forecast and no note on the tiles page.
       expect(within(card).queryByTestId('ai-access-forecast')).toBeNull();
+      expect(within(card).queryByTestId('ai-access-budget-note')).toBeNull();
       expect(
         within(card).getByRole('link', { name: 'My AI access' }),
       ).toHaveAttribute('href', '/ai/me');
@@ -603,6 +604,18 @@ describe('TilesPageContent', () => {
       expect(
         screen.getAllByRole('heading', { level: 2 }).map(h => h.textContent),
       ).toEqual(['All apps']);
+    });
+
+    it('says on the card too that a budget of 0 allows no requests', async () => {
+      renderPage({
+        getMyAccess: async () =>
+          readySummary({ budget: { maxBudget: 0, spend: 0, forecast: 0 } }),
+      });
+      const card = await screen.findByTestId('ai-tiles-my-access-card');
+      expect(
+        await within(card).findByTestId('ai-access-budget-note'),
+      ).toHaveTextContent('You have no AI budget: AI requests are refused.');
+      expect(within(card).queryByTestId('ai-access-budget-reset')).toBeNull();
     });
 
     it('asks to accept the policy when that is what is missing', async () => {
