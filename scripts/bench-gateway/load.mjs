@@ -145,10 +145,9 @@ export async function sequential(targetList, n, { stream = false } = {}) {
 /**
  * Open loop: requests are started on a fixed schedule (`rate` per second,
  * evenly spaced) whatever the answers do, round-robin over `connections`
- * keep-alive connections opened beforehand (as autocannon does), enough that
- * none waits for another. Opened on demand instead, the extra connections a
- * pause calls for would wait for the busy server to accept them, one per
- * event-loop turn: a cost of connection churn, not of the path measured.
+ * keep-alive connections opened beforehand (as autocannon holds them), enough
+ * that none waits for another and none is opened mid-run (a busy Node server
+ * accepts one new connection per event-loop turn).
  * Latency is measured from the moment the request is handed to undici; `lag`
  * is how late the generator was against the schedule (it shares the CPU).
  */

@@ -208,7 +208,7 @@ function where(
   );
 }
 
-/** `size` workers take the items in turn; each worker has its own connection. */
+/** One worker per connection; the workers take the items in turn. */
 async function pool<T>(
   items: T[],
   connections: Dispatcher[],

@@ -10,7 +10,10 @@ import {
 } from '@internal/plugin-ai-tiles-common';
 import { AccessConfig, CONFIG_KEYS } from '../../config/accessConfig';
 import { ActiveKeyRecord, KeyVault } from '../../database/KeyVault';
-import { PolicyAcceptanceStore } from '../../database/PolicyAcceptanceStore';
+import {
+  PolicyAcceptance,
+  PolicyAcceptanceStore,
+} from '../../database/PolicyAcceptanceStore';
 import { EmployeeDirectory } from '../budgets/BudgetResolver';
 import { LiteLlmClient } from '../litellm/LiteLlmClient';
 import {
@@ -212,13 +215,7 @@ export class AccessService {
       userRef,
       ctx,
       recorded
-        ? {
-            version,
-            title: policy.title ?? DEFAULT_POLICY_TITLE,
-            acceptedVersion: version,
-            acceptedAt: now.toISOString(),
-            accepted: true,
-          }
+        ? this.policyStatusOf([{ version, acceptedAt: now }])
         : await this.policyStatus(userRef),
     );
   }
@@ -291,8 +288,14 @@ export class AccessService {
   private async policyStatus(
     userRef: string,
   ): Promise<AiAccessSummary['policy']> {
+    return this.policyStatusOf(await this.options.acceptances.list(userRef));
+  }
+
+  /** The policy block of the summary, from the acceptances, latest first. */
+  private policyStatusOf(
+    accepted: PolicyAcceptance[],
+  ): AiAccessSummary['policy'] {
     const { policy } = this.options;
-    const accepted = await this.options.acceptances.list(userRef);
     const last = accepted[0];
     return {
       version: policy?.version ?? '',
@@ -323,7 +326,8 @@ export class AccessService {
     const client = this.options.client!();
     let info = await client.getUserInfo(userRef);
     if (!info) return undefined;
-    if (await reconcileBudget(client, info, want)) {
+    // Only the user's own budget shows in the summary (not the key's cap).
+    if ((await reconcileBudget(client, info, want)).user) {
       info = (await client.getUserInfo(userRef)) ?? info;
     }
     return users.set(userRef, info);

@@ -55,9 +55,11 @@ export class BudgetSync {
           if (notInCatalog) continue;
           // A user LiteLLM lost is repaired on its next use, with the budget.
           const info = await client.getUserInfo(ref);
-          if (info && (await reconcileBudget(client, info, budget))) {
+          const written = info && (await reconcileBudget(client, info, budget));
+          if (written && (written.user || written.keyCap)) {
             result.updated++;
-            await this.options.onUpdated?.(ref);
+            // Cached reads show the user's budget, not the key's cap.
+            if (written.user) await this.options.onUpdated?.(ref);
           }
         } catch (error) {
           result.failed++;

@@ -39,7 +39,7 @@ describe("reconcileBudget: the zero cap of the employee's key", () => {
         writes.push(body);
       },
     } as unknown as LiteLlmClient;
-    const written = await reconcileBudget(
+    const { user, keyCap } = await reconcileBudget(
       client,
       {
         userId: JANE,
@@ -51,7 +51,7 @@ describe("reconcileBudget: the zero cap of the employee's key", () => {
       },
       { maxBudget, duration: '1mo' },
     );
-    return { written, writes };
+    return { written: user || keyCap, writes };
   };
 
   it('caps the key at 0 for a zero budget, once', async () => {

@@ -61,18 +61,19 @@ export const keyBudgetFor = (want: { maxBudget: number }): number | null =>
  * Writes the wanted budget to LiteLLM when it differs (only the fields that
  * differ: sending `budget_duration` restarts the budget period), and with
  * `capKey` the zero cap of the employee's own key ({@link keyBudgetFor}):
- * set for a zero budget, lifted when the budget is raised. True when
- * something was written.
+ * set for a zero budget, lifted when the budget is raised. Says what was
+ * written: the user's budget (what LiteLLM then reports for the user
+ * changed), the key's cap.
  */
 export async function reconcileBudget(
   client: LiteLlmClient,
   info: LiteLlmUserInfo,
   want: { maxBudget: number; duration: string },
   { capKey = true }: { capKey?: boolean } = {},
-): Promise<boolean> {
+): Promise<{ user: boolean; keyCap: boolean }> {
   const same = budgetMatches(info.user, want);
-  let written = false;
-  if (!same.maxBudget || !same.duration) {
+  const user = !same.maxBudget || !same.duration;
+  if (user) {
     await client.updateUser({
       user_id: info.userId,
       ...(same.maxBudget
@@ -80,10 +81,9 @@ export async function reconcileBudget(
         : { max_budget: want.maxBudget === 0 ? ZERO_BUDGET : want.maxBudget }),
       ...(same.duration ? {} : { budget_duration: want.duration }),
     });
-    written = true;
   }
-  if (capKey && (await reconcileKeyCap(client, info, want))) written = true;
-  return written;
+  const keyCap = capKey && (await reconcileKeyCap(client, info, want));
+  return { user, keyCap };
 }
 
 async function reconcileKeyCap(
@@ -571,10 +571,10 @@ export class KeyProvisioner {
       }
     }
     // The new key is generated with its cap; the old one is deleted.
-    const updated = await reconcileBudget(client, info, want, {
+    const written = await reconcileBudget(client, info, want, {
       capKey: false,
     });
-    return { info, current: !updated };
+    return { info, current: !written.user };
   }
 
   /** Tells the plugin (caches) about a key change; a failure there is logged, never fatal. */
