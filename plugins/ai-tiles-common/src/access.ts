@@ -67,3 +67,10 @@ export type AcceptPolicyRequest = z.infer<typeof acceptPolicyRequestSchema>;
 /** `POST /api/ai-tiles/me/key/reveal` response: the raw key, for its owner only. */
 export const revealKeyResponseSchema = z.object({ key: z.string() });
 export type RevealKeyResponse = z.infer<typeof revealKeyResponseSchema>;
+
+/**
+ * Name of the error `POST /api/ai-tiles/me/policy/accept` answers (502 or
+ * 503) when the acceptance was recorded but the key could not be set up
+ * (LiteLLM down or answering nonsense): accepting again retries the key.
+ */
+export const AI_KEY_NOT_READY_ERROR = 'AiKeyNotReadyError';

@@ -166,6 +166,17 @@ export function statusCodeOf(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
+/** The backend's name for the error of a failed call (`ResponseError`), e.g. `NotFoundError`. */
+export function errorNameOf(error: unknown): string | undefined {
+  const { name, cause } = (error ?? {}) as {
+    name?: unknown;
+    cause?: { name?: unknown };
+  };
+  return name === 'ResponseError' && typeof cause?.name === 'string'
+    ? cause.name
+    : undefined;
+}
+
 /** Longest error message shown (a proxy may answer with a whole HTML page). */
 const MAX_MESSAGE_LENGTH = 300;
 

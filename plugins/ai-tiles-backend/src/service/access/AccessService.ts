@@ -1,10 +1,13 @@
 import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
 import {
   ConflictError,
+  CustomErrorBase,
   NotAllowedError,
   ServiceUnavailableError,
+  isError,
 } from '@backstage/errors';
 import {
+  AI_KEY_NOT_READY_ERROR,
   AiAccessSummary,
   AiPolicyDocument,
 } from '@internal/plugin-ai-tiles-common';
@@ -23,6 +26,34 @@ import {
   reconcileBudget,
 } from '../provisioning/KeyProvisioner';
 import { CachedLiteLlmUser, LiteLlmUserCache } from './LiteLlmUserCache';
+
+/**
+ * The policy was accepted (and that is recorded) but the key could not be
+ * set up: LiteLLM down (503) or answering nonsense (502). Said as such, so
+ * that the employee does not take the acceptance for failed.
+ */
+class KeyNotReadyError extends CustomErrorBase {
+  name = AI_KEY_NOT_READY_ERROR;
+
+  // No `cause`: its message is already in this one (the base class would add it again).
+  constructor(readonly statusCode: number, message: string) {
+    super(message);
+  }
+}
+
+/** 502/503 of the key set-up after an acceptance; other errors as they are. */
+function keyNotReady(version: string, error: unknown): unknown {
+  if (!isError(error)) return error;
+  const status =
+    error.name === 'ServiceUnavailableError'
+      ? 503
+      : (error as { statusCode?: unknown }).statusCode;
+  if (status !== 502 && status !== 503) return error;
+  return new KeyNotReadyError(
+    status,
+    `Your acceptance of policy version ${version} is recorded, but your AI key could not be set up: ${error.message}`,
+  );
+}
 
 const DEFAULT_POLICY_TITLE = 'Acceptable use of AI';
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -211,13 +242,14 @@ export class AccessService {
       throw error;
     }
     // A first acceptance is the latest one: no need to read them back.
-    return this.summarize(
-      userRef,
-      ctx,
-      recorded
-        ? this.policyStatusOf([{ version, acceptedAt: now }])
-        : await this.policyStatus(userRef),
-    );
+    const policyStatus = recorded
+      ? this.policyStatusOf([{ version, acceptedAt: now }])
+      : await this.policyStatus(userRef);
+    try {
+      return await this.summarize(userRef, ctx, policyStatus);
+    } catch (error) {
+      throw keyNotReady(version, error);
+    }
   }
 
   /** The caller's own raw key. Audited; never cached. */

@@ -62,9 +62,11 @@ describe.each(databases.eachSupportedId())(
       });
       const res = await acceptPolicy(server);
       expect(res.status).toBe(503);
+      // The acceptance stands, and the answer says so.
       expect(res.body.error).toMatchObject({
-        name: 'ServiceUnavailableError',
+        name: 'AiKeyNotReadyError',
         message:
+          'Your acceptance of policy version 2026-11 is recorded, but your AI key could not be set up: ' +
           'LiteLLM refused the connection (POST /user/new); AI access is temporarily unavailable, try again later',
       });
       expect(await rows()).toHaveLength(0);
@@ -91,8 +93,8 @@ describe.each(databases.eachSupportedId())(
       const res = await acceptPolicy(server);
       expect(Date.now() - started).toBeLessThan(5000);
       expect(res.status).toBe(503);
-      expect(res.body.error.message).toBe(
-        'LiteLLM did not answer within 1 s (POST /user/new); AI access is temporarily unavailable, try again later',
+      expect(res.body.error.message).toMatch(
+        /is recorded, but your AI key could not be set up: LiteLLM did not answer within 1 s \(POST \/user\/new\); AI access is temporarily unavailable, try again later$/,
       );
       expect(await rows()).toHaveLength(0);
 
@@ -124,9 +126,12 @@ describe.each(databases.eachSupportedId())(
       });
       const malformed = await acceptPolicy(server);
       expect(malformed.status).toBe(502);
-      expect(malformed.body.error.message).toBe(
-        'LiteLLM sent a malformed response to GET /user/info: not JSON',
-      );
+      expect(malformed.body.error).toMatchObject({
+        name: 'AiKeyNotReadyError',
+        message:
+          'Your acceptance of policy version 2026-11 is recorded, but your AI key could not be set up: ' +
+          'LiteLLM sent a malformed response to GET /user/info: not JSON',
+      });
       expect(await rows()).toHaveLength(0);
 
       env.standIn.setFailureMode({

@@ -238,6 +238,34 @@ describe('MyAccessPageContent', () => {
       expect(screen.getByRole('dialog')).toBeVisible();
     });
 
+    it('says that an acceptance was recorded when only the key failed, and retries on accept', async () => {
+      const acceptPolicy = jest
+        .fn()
+        .mockRejectedValueOnce(
+          await responseError(
+            503,
+            'Your acceptance of policy version 2026-11 is recorded, but your AI key could not be set up: LiteLLM is not reachable.',
+            'AiKeyNotReadyError',
+          ),
+        )
+        .mockResolvedValueOnce(readySummary());
+      renderAccess({ ...withSummary(policyRequiredSummary()), acceptPolicy });
+      await userEvent.click(await screen.findByTestId('ai-access-open-policy'));
+      await screen.findByTestId('ai-access-policy-document');
+      await userEvent.click(screen.getByTestId('ai-access-policy-accept'));
+      const notice = await screen.findByTestId(
+        'ai-access-policy-key-not-ready',
+      );
+      expect(notice).toHaveTextContent(
+        'Your acceptance of policy version 2026-11 is recorded, but your AI key could not be set up: LiteLLM is not reachable. Select "I accept" to try again.',
+      );
+      expect(screen.queryByTestId('ai-access-policy-error')).toBeNull();
+
+      await userEvent.click(screen.getByTestId('ai-access-policy-accept'));
+      expect(await screen.findByTestId('ai-access-masked-key')).toBeVisible();
+      expect(acceptPolicy).toHaveBeenCalledTimes(2);
+    });
+
     it('mentions a previously accepted version', async () => {
       renderAccess(
         withSummary(

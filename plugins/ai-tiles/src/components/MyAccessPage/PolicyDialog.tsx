@@ -10,11 +10,14 @@ import { makeStyles, useTheme } from '@material-ui/core/styles';
 import Typography from '@material-ui/core/Typography';
 import useMediaQuery from '@material-ui/core/useMediaQuery';
 import Alert from '@material-ui/lab/Alert';
-import { AiAccessSummary } from '@internal/plugin-ai-tiles-common';
+import {
+  AI_KEY_NOT_READY_ERROR,
+  AiAccessSummary,
+} from '@internal/plugin-ai-tiles-common';
 import { useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { aiTilesApiRef } from '../../api';
-import { errorMessage, statusCodeOf } from '../../lib/access';
+import { errorMessage, errorNameOf, statusCodeOf } from '../../lib/access';
 
 const useStyles = makeStyles(
   theme => ({
@@ -40,11 +43,14 @@ function PolicyDialogBody(props: {
   const policy = useAsyncRetry(() => api.getPolicy(), [api]);
   const [accepting, setAccepting] = useState(false);
   const [error, setError] = useState<string>();
+  // Accepted and recorded, but the key could not be set up yet.
+  const [keyNotReady, setKeyNotReady] = useState<string>();
   const [changed, setChanged] = useState(false);
 
   const accept = async (version: string) => {
     setAccepting(true);
     setError(undefined);
+    setKeyNotReady(undefined);
     setChanged(false);
     try {
       const summary = await api.acceptPolicy(version);
@@ -58,6 +64,8 @@ function PolicyDialogBody(props: {
         setChanged(true);
         policy.retry();
         onPolicyChanged();
+      } else if (errorNameOf(e) === AI_KEY_NOT_READY_ERROR) {
+        setKeyNotReady(errorMessage(e));
       } else {
         setError(errorMessage(e));
       }
@@ -129,6 +137,15 @@ function PolicyDialogBody(props: {
             data-testid="ai-access-policy-error"
           >
             Could not accept the policy: {error}
+          </Alert>
+        )}
+        {keyNotReady && (
+          <Alert
+            severity="warning"
+            className={classes.notice}
+            data-testid="ai-access-policy-key-not-ready"
+          >
+            {keyNotReady} Select "I accept" to try again.
           </Alert>
         )}
         {content}
