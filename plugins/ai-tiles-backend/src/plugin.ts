@@ -62,7 +62,8 @@ export interface AiTilesPluginOptions {
 
 /**
  * The ai-tiles backend plugin, served at /api/ai-tiles. Every route needs a
- * signed-in user or a service token except /health; `/me/*` needs a user.
+ * signed-in user or a service token except /health and the AI gateway
+ * (/gateway/v1, client tokens of its own); `/me/*` needs a user.
  */
 export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
   return createBackendPlugin({

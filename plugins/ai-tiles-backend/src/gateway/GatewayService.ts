@@ -20,6 +20,7 @@ import { ChargedKey, GatewayKeys } from './keys';
 import { ModelPrices } from './pricing';
 import { GatewayRoute } from './routes';
 import { StreamUsageTap } from './streamUsage';
+import { clientGone, relay } from './relay';
 import { toGatewayError } from './upstreamErrors';
 
 /** Response headers that belong to one hop and are not passed on. */
@@ -39,8 +40,7 @@ const MAX_ERROR_BODY = 64 * 1024;
 interface CallRecord {
   started: number;
   createdAt: Date;
-  /** Set once the caller is authenticated. */
-  client?: GatewayClient;
+  client: GatewayClient;
   route: GatewayRoute;
   identity?: CallIdentity;
   /** The employee, when there is one. */
@@ -104,34 +104,6 @@ function usageOf(text: string) {
     completionTokens: completion ? Number(completion[1]) : undefined,
     id: id?.[1],
   };
-}
-
-/**
- * Copies `body` to the response with back-pressure (waits for `drain`),
- * optionally transforming each chunk (undefined = send nothing), and ends it.
- * Stops early when the caller went away.
- */
-async function relay(
-  body: Readable,
-  res: ServerResponse,
-  transform: (chunk: Buffer) => Buffer | string | undefined = c => c,
-): Promise<void> {
-  for await (const chunk of body) {
-    const out = transform(chunk as Buffer);
-    if (out !== undefined && !res.write(out)) {
-      await new Promise<void>(resolve => {
-        const done = () => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
-    }
-    if (res.destroyed) return;
-  }
-  res.end();
 }
 
 export interface GatewayServiceOptions {
@@ -200,11 +172,29 @@ export class GatewayService {
   }
 
   /**
-   * Serves one call of `route`; `body` is the request read whole (JSON
-   * routes). Never throws: errors are answered.
+   * The calling client (Open WebUI or a Dify app) by its token; 401 for
+   * anyone else. Checked before the request body is read.
+   */
+  authenticate(req: IncomingMessage): GatewayClient {
+    const client = this.clients.authenticate(req.headers);
+    if (!client) {
+      throw new GatewayError(
+        401,
+        'invalid_request_error',
+        'Missing or unknown client token: the AI gateway serves only configured clients (aiTiles.gateway.clients)',
+        'invalid_api_key',
+      );
+    }
+    return client;
+  }
+
+  /**
+   * Serves one call of `route` for an authenticated `client`; `body` is the
+   * request read whole (JSON routes). Never throws: errors are answered.
    */
   async handle(
     route: GatewayRoute,
+    client: GatewayClient,
     req: IncomingMessage,
     res: ServerResponse,
     body?: Buffer,
@@ -212,23 +202,21 @@ export class GatewayService {
     const call: CallRecord = {
       started: performance.now(),
       createdAt: new Date(),
+      client,
       route,
       stream: false,
       status: 0,
     };
+    // Wired before the first await: a caller that leaves while its identity
+    // or key is looked up must not get a model call (nor keep its slot).
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) abort.abort();
+    };
+    res.once('close', onClose);
+    if (res.destroyed) abort.abort();
     let released: (() => void) | undefined;
     try {
-      const client = this.clients.authenticate(req.headers);
-      if (!client) {
-        throw new GatewayError(
-          401,
-          'invalid_request_error',
-          'Missing or unknown client token: the AI gateway serves only configured clients (aiTiles.gateway.clients)',
-          'invalid_api_key',
-        );
-      }
-      call.client = client;
-
       let json: Record<string, unknown> | undefined;
       if (route.body === 'json') {
         json = this.parseJson(body);
@@ -251,13 +239,13 @@ export class GatewayService {
       const charged = await this.options.keys.keyFor(client, identity);
       call.charged = charged;
 
-      await this.forward(call, client, req, res, json, body);
+      await this.forward(call, client, req, res, abort.signal, json, body);
     } catch (error) {
       this.fail(call, req, res, error);
     } finally {
+      res.off('close', onClose);
       released?.();
-      if (route.ledger && call.client && call.charged)
-        this.record(call, call.client);
+      if (route.ledger && call.charged) this.record(call, client);
     }
   }
 
@@ -282,6 +270,7 @@ export class GatewayService {
     client: GatewayClient,
     req: IncomingMessage,
     res: ServerResponse,
+    signal: AbortSignal,
     json: Record<string, unknown> | undefined,
     rawJson: Buffer | undefined,
   ): Promise<void> {
@@ -314,12 +303,6 @@ export class GatewayService {
       body = limitedStream(req, this.options.config.limits.maxBodyBytes);
     }
 
-    const abort = new AbortController();
-    const onClose = () => {
-      if (!res.writableFinished) abort.abort();
-    };
-    res.on('close', onClose);
-
     const headers: Record<string, string> = {
       'x-litellm-tags': this.tags(client, call.charged!.chargedTo),
     };
@@ -336,13 +319,14 @@ export class GatewayService {
 
     let upstream: Dispatcher.ResponseData;
     for (let attempt = 0; ; attempt++) {
+      if (signal.aborted) throw clientGone();
       headers.authorization = `Bearer ${call.charged!.rawKey}`;
       upstream = await this.pool.request({
         path,
         method: route.method,
         headers,
         body,
-        signal: abort.signal,
+        signal,
       });
       // LiteLLM refused the key: rotated on another replica, or lost and
       // repaired. Once more with the key to use now (only a body read whole
@@ -483,9 +467,7 @@ export class GatewayService {
     }
     if (gatewayError.status >= 500) {
       this.options.logger.warn(
-        `AI gateway: ${call.client?.id ?? 'unauthenticated'} ${
-          call.route.path
-        } → ${gatewayError.status}: ${gatewayError.message}`,
+        `AI gateway: ${call.client.id} ${call.route.path} → ${gatewayError.status}: ${gatewayError.message}`,
       );
     }
     // An upload refused before its end is not drained for keep-alive.

@@ -11,6 +11,7 @@ import {
   SOLO,
   aiTilesConfig,
   asUser,
+  deferred,
   deleteKeyAsAdmin,
   recordAcceptance,
   startAiTiles,
@@ -617,6 +618,14 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     });
     expect(big.status).toBe(413);
     expect((await big.json()).error.code).toBe('request_too_large');
+    // The caller is checked before its body is read: an unknown one gets 401.
+    const anonymous = await fetch(`${base}/chat/completions`, {
+      method: 'POST',
+      headers: { ...asOpenWebUi(), authorization: 'Bearer not-a-client' },
+      body: 'x'.repeat(4096),
+    });
+    expect(anonymous.status).toBe(401);
+    expect((await anonymous.json()).error.code).toBe('invalid_api_key');
     const form = new FormData();
     form.append('model', 'whisper-1');
     form.append('file', new Blob([Buffer.alloc(10_000)]), 'a.wav');
@@ -658,6 +667,55 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
       body: JSON.stringify(chatBody()),
     });
     expect(after.status).toBe(200);
+  });
+
+  it('makes no model call for a caller that left while its key was set up, and frees its slots', async () => {
+    // Key generation waits until the test lets it go.
+    const generating = deferred();
+    const proceed = deferred();
+    const litellmFetch: typeof fetch = async (input, init) => {
+      if (String(input).endsWith('/key/generate')) {
+        generating.resolve();
+        await proceed.promise;
+      }
+      return fetch(input, init);
+    };
+    const { base } = await start({}, {}, undefined, { litellmFetch });
+    await recordAcceptance(env.knex, JANE);
+    const leave = [1, 2].map(() => new AbortController());
+    const left = leave.map(abort =>
+      fetch(`${base}/chat/completions`, {
+        method: 'POST',
+        headers: asOpenWebUi('jane.doe@example.com'),
+        body: JSON.stringify(chatBody({ stream: true })),
+        signal: abort.signal,
+      }).catch(error => error.name),
+    );
+    await generating.promise;
+    leave.forEach(abort => abort.abort());
+    expect(await Promise.all(left)).toEqual(['AbortError', 'AbortError']);
+    // Let the server see both connections close before the key arrives.
+    await new Promise(r => setTimeout(r, 200));
+    proceed.resolve();
+
+    const rows = await ledgerRows(2);
+    expect(rows.map(r => [r.user_ref, r.status, r.error_type])).toEqual([
+      [JANE, 499, 'client_closed_request'],
+      [JANE, 499, 'client_closed_request'],
+    ]);
+    expect(env.standIn.spendLogs()).toHaveLength(0);
+    expect(env.standIn.streams()).toMatchObject({ completed: 0, aborted: 0 });
+    // Both slots are free again (the limit is 2): two calls at once pass.
+    const next = await Promise.all(
+      [1, 2].map(() =>
+        fetch(`${base}/chat/completions`, {
+          method: 'POST',
+          headers: asOpenWebUi('jane.doe@example.com'),
+          body: JSON.stringify(chatBody()),
+        }),
+      ),
+    );
+    expect(next.map(r => r.status)).toEqual([200, 200]);
   });
 
   it('answers 504 when LiteLLM is too slow, and 502 at once when it is down', async () => {

@@ -8,6 +8,8 @@ interface Price {
 
 const TTL_MS = 5 * 60_000;
 
+const priced = (v: unknown) => v !== undefined && v !== null;
+
 /**
  * Per-token prices from LiteLLM's `/model/info`, refreshed every five
  * minutes, for calls whose response carries no `x-litellm-response-cost`
@@ -54,6 +56,10 @@ export class ModelPrices {
       const prices = new Map<string, Price>();
       for (const model of info.data) {
         const m = model.model_info ?? {};
+        // No price at all is an unknown cost, not a free call; one side
+        // alone is priced (embeddings have no output price).
+        if (!priced(m.input_cost_per_token) && !priced(m.output_cost_per_token))
+          continue;
         const input = Number(m.input_cost_per_token ?? 0);
         const output = Number(m.output_cost_per_token ?? 0);
         if (Number.isFinite(input) && Number.isFinite(output)) {

@@ -50,9 +50,11 @@ export function createGatewayHandler(options: {
         'The AI gateway is not configured: set aiTiles.gateway (see the ai-tiles-backend README)',
       );
     }
+    // The caller first: nobody unknown gets a body read (or held) for them.
+    const client = service.authenticate(req);
     const body =
       route.body === 'json' ? await readBody(req, maxBodyBytes) : undefined;
-    await service.handle(route, req, res, body);
+    await service.handle(route, client, req, res, body);
   };
 
   return (req, res, path) => {
@@ -83,8 +85,8 @@ export function createGatewayHandler(options: {
               'invalid_request_error',
               'The request body could not be read',
             );
-      // A refused body is read to its end (within bounds) before the answer;
-      // past them, the connection is closed instead of kept.
+      // A refused body is read to its end (within bounds, discarded, never
+      // held) before the answer; past them, the connection is closed instead.
       if (!req.complete && !(await discardBody(req, maxBodyBytes))) {
         res.setHeader('connection', 'close');
       }
