@@ -36,7 +36,7 @@ describe('relay', () => {
 
   /** Connects, waits for the headers, then closes the connection. */
   const leaveAfterHeaders = (pauseMs: number) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<void>(resolve => {
       const { port } = server.address() as AddressInfo;
       const req = request({ port, host: '127.0.0.1', path: '/' }, res => {
         // Not reading: the server's writes back up until it waits for drain.
@@ -46,9 +46,9 @@ describe('relay', () => {
           resolve();
         }, pauseMs);
       });
-      req.on('error', () => {});
+      // However the connection ends (the server may reset it first).
+      req.on('error', () => resolve());
       req.on('close', () => resolve());
-      req.once('socket', s => s.once('error', reject));
       req.end();
     });
 
