@@ -251,6 +251,7 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
                 client: getClient,
                 profile: profileOf,
                 onUpdated: ref => users.delete(ref),
+                auditor,
                 logger,
               });
               await scheduler.scheduleTask({

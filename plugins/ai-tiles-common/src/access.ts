@@ -39,7 +39,11 @@ export const aiAccessSummarySchema = z.object({
       budgetDuration: z.string().nullable(),
       /** ISO time of the next reset, if LiteLLM reports one. */
       resetAt: z.string().nullable(),
-      /** Linear forecast of the spend at the end of the period. */
+      /**
+       * Linear forecast of the spend at the end of the period (`30d` and
+       * `1mo`: the calendar month LiteLLM resets on), counted from the
+       * employee's first key when that is later than the period's start.
+       */
       forecast: z.number().nullable(),
     })
     .optional(),

@@ -113,7 +113,7 @@ export function recordingAuditor() {
     deps: {},
     factory: () => service,
   });
-  return { events, factory };
+  return { events, service, factory };
 }
 
 export function aiTilesConfig(options: {

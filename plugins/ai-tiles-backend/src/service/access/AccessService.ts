@@ -18,6 +18,7 @@ import {
   PolicyAcceptanceStore,
 } from '../../database/PolicyAcceptanceStore';
 import { EmployeeDirectory } from '../budgets/BudgetResolver';
+import { sanitize } from '../litellm/errors';
 import { LiteLlmClient } from '../litellm/LiteLlmClient';
 import {
   KeyProvisioner,
@@ -29,29 +30,40 @@ import { CachedLiteLlmUser, LiteLlmUserCache } from './LiteLlmUserCache';
 
 /**
  * The policy was accepted (and that is recorded) but the key could not be
- * set up: LiteLLM down (503) or answering nonsense (502). Said as such, so
- * that the employee does not take the acceptance for failed.
+ * set up: LiteLLM down (503), answering nonsense (502) or an internal failure
+ * (500). Said as such, so that the employee does not take the acceptance for
+ * failed; accepting again retries the key.
  */
 class KeyNotReadyError extends CustomErrorBase {
   name = AI_KEY_NOT_READY_ERROR;
 
-  // No `cause`: its message is already in this one (the base class would add it again).
+  // No `cause`: the base class would append its message, which for an
+  // internal failure belongs in the log, not in the browser.
   constructor(readonly statusCode: number, message: string) {
     super(message);
   }
 }
 
-/** 502/503 of the key set-up after an acceptance; other errors as they are. */
-function keyNotReady(version: string, error: unknown): unknown {
-  if (!isError(error)) return error;
+function keyNotReady(
+  version: string,
+  error: unknown,
+  logger: LoggerService,
+): KeyNotReadyError {
+  const recorded = `Your acceptance of policy version ${version} is recorded, but your AI key could not be set up`;
   const status =
-    error.name === 'ServiceUnavailableError'
+    isError(error) && error.name === 'ServiceUnavailableError'
       ? 503
-      : (error as { statusCode?: unknown }).statusCode;
-  if (status !== 502 && status !== 503) return error;
+      : (error as { statusCode?: unknown })?.statusCode;
+  if (isError(error) && (status === 502 || status === 503)) {
+    // Messages written for employees (LiteLLM down, slow or wrong).
+    return new KeyNotReadyError(status, `${recorded}: ${error.message}`);
+  }
+  logger.error(
+    `Key set-up after a policy acceptance failed: ${sanitize(String(error))}`,
+  );
   return new KeyNotReadyError(
-    status,
-    `Your acceptance of policy version ${version} is recorded, but your AI key could not be set up: ${error.message}`,
+    500,
+    `${recorded} because of an internal error (logged); try again in a moment`,
   );
 }
 
@@ -67,16 +79,21 @@ const UNIT_MS: Record<string, number> = {
 };
 
 /**
- * Linear forecast of the spend at the end of the budget period: spend divided
- * by the elapsed fraction of the period. The elapsed time counts as at least
- * one day (a tenth of shorter periods), so the first hours of a month do not
- * forecast absurd amounts. Null without a reset time.
+ * Linear forecast of the spend at the end of the budget period: the spend so
+ * far, extended at the same rate to the reset time. The period is the one
+ * LiteLLM aligns `budget_reset_at` to (`30d` and `1mo`: the calendar month
+ * before it); it counts from `activeSince` (the employee's first key) when
+ * that is later, so a first, partial month is not spread over the whole
+ * month. The elapsed time counts as at least one day (a tenth of shorter
+ * periods), so the first hours do not forecast absurd amounts. Null without
+ * a reset time.
  */
 export function forecastSpend(
   spend: number,
   budgetDuration: string | null,
   resetAt: string | null,
   now: Date,
+  activeSince?: Date,
 ): number | null {
   if (!budgetDuration || !resetAt) return null;
   const end = new Date(resetAt);
@@ -84,11 +101,16 @@ export function forecastSpend(
   const match = /^(\d+)(mo|s|m|h|d|w)$/.exec(budgetDuration);
   if (!match) return null;
   let start: Date;
-  if (match[2] === 'mo') {
+  if (match[2] === 'mo' || budgetDuration === '30d') {
     start = new Date(end);
-    start.setUTCMonth(start.getUTCMonth() - Number(match[1]));
+    start.setUTCMonth(
+      start.getUTCMonth() - (match[2] === 'mo' ? Number(match[1]) : 1),
+    );
   } else {
     start = new Date(end.getTime() - Number(match[1]) * UNIT_MS[match[2]]);
+  }
+  if (activeSince && activeSince > start && activeSince < end) {
+    start = activeSince;
   }
   const period = end.getTime() - start.getTime();
   if (period <= 0) return null;
@@ -200,6 +222,8 @@ export class AccessService {
                 litellm.budgetDuration,
                 litellm.resetAt,
                 this.now(),
+                // Nothing was spent before the first key.
+                record.createdAt,
               ),
             },
           }
@@ -248,7 +272,7 @@ export class AccessService {
     try {
       return await this.summarize(userRef, ctx, policyStatus);
     } catch (error) {
-      throw keyNotReady(version, error);
+      throw keyNotReady(version, error, this.options.logger);
     }
   }
 
@@ -359,7 +383,11 @@ export class AccessService {
     let info = await client.getUserInfo(userRef);
     if (!info) return undefined;
     // Only the user's own budget shows in the summary (not the key's cap).
-    if ((await reconcileBudget(client, info, want)).user) {
+    const written = await reconcileBudget(client, info, want, {
+      auditor: this.options.auditor,
+      trigger: 'visit',
+    });
+    if (written.user) {
       info = (await client.getUserInfo(userRef)) ?? info;
     }
     return users.set(userRef, info);

@@ -103,6 +103,28 @@ describe.each(databases.eachSupportedId())(
       }
       // Still one key each.
       expect(env.standIn.keys()).toHaveLength(4);
+      // Each budget written is audited, with the old and the new value.
+      expect(
+        changed.auditor.events.filter(e => e.eventId === 'ai-budget-update'),
+      ).toEqual([
+        expect.objectContaining({
+          outcome: 'success',
+          meta: {
+            ownerRef: JOHN,
+            trigger: 'visit',
+            from: { maxBudget: 100, budgetDuration: '1mo' },
+            to: { maxBudget: 7, budgetDuration: '1mo' },
+          },
+        }),
+        expect.objectContaining({
+          outcome: 'success',
+          meta: expect.objectContaining({
+            ownerRef: SOLO,
+            from: { maxBudget: 20, budgetDuration: '1mo' },
+            to: { maxBudget: 25, budgetDuration: '1mo' },
+          }),
+        }),
+      ]);
     });
 
     it('brings the budgets of employees who never visit in line, on schedule', async () => {
@@ -162,6 +184,14 @@ describe.each(databases.eachSupportedId())(
         ]),
       });
       await v2.scheduler.triggerTask(BUDGET_SYNC_TASK_ID);
+      expect(
+        v2.auditor.events
+          .filter(e => e.eventId === 'ai-budget-update')
+          .map(e => [e.meta?.ownerRef, e.meta?.trigger, e.meta?.keyMaxBudget]),
+      ).toEqual([
+        [JANE, 'sync', 0], // the key's zero cap set
+        [SOLO, 'sync', null], // and lifted
+      ]);
       expect(await chat(env.standIn.url, keys[SOLO])).toBe(200);
       expect(await chat(env.standIn.url, keys[JANE])).toBe(429);
       expect(

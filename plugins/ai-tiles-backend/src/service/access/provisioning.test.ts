@@ -438,6 +438,14 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
     });
     const res = await accept(server);
     expect(res.status).toBe(500);
+    // The acceptance stands; the internal cause stays in the log.
+    expect(res.body.error).toEqual(
+      expect.objectContaining({
+        name: 'AiKeyNotReadyError',
+        message:
+          'Your acceptance of policy version 2026-11 is recorded, but your AI key could not be set up because of an internal error (logged); try again in a moment',
+      }),
+    );
     expect(keysOf(JANE)).toHaveLength(0); // the created key was deleted
     expect(await rows()).toHaveLength(0); // the claim was removed
     expect(

@@ -1,4 +1,4 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
+import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
 import { KeyVault } from '../../database/KeyVault';
 import { LiteLlmClient } from '../litellm/LiteLlmClient';
 import { sanitize } from '../litellm/errors';
@@ -29,6 +29,8 @@ export class BudgetSync {
       profile: (ref: string) => Promise<EmployeeProfile>;
       /** Called for each owner whose budget was written (cache invalidation). */
       onUpdated?: (ref: string) => Promise<void>;
+      /** Each budget written is an `ai-budget-update` event. */
+      auditor?: AuditorService;
       logger: LoggerService;
       pageSize?: number;
     },
@@ -55,7 +57,12 @@ export class BudgetSync {
           if (notInCatalog) continue;
           // A user LiteLLM lost is repaired on its next use, with the budget.
           const info = await client.getUserInfo(ref);
-          const written = info && (await reconcileBudget(client, info, budget));
+          const written =
+            info &&
+            (await reconcileBudget(client, info, budget, {
+              auditor: this.options.auditor,
+              trigger: 'sync',
+            }));
           if (written && (written.user || written.keyCap)) {
             result.updated++;
             // Cached reads show the user's budget, not the key's cap.

@@ -1,7 +1,11 @@
 import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
 import { LiteLlmStandIn, startLiteLlmStandIn } from '@internal/litellm-standin';
 import { Knex } from 'knex';
-import { ENC_OLD, MASTER_KEY } from '../../__testUtils__/access';
+import {
+  ENC_OLD,
+  MASTER_KEY,
+  recordingAuditor,
+} from '../../__testUtils__/access';
 import { KeyVault } from '../../database/KeyVault';
 import { applyMigrations } from '../../database/migrations';
 import { KeyEncryption } from '../crypto/KeyEncryption';
@@ -81,6 +85,50 @@ describe("reconcileBudget: the zero cap of the employee's key", () => {
     ]) {
       expect(await run(20, keys)).toEqual({ written: false, writes: [] });
     }
+  });
+
+  it('lifts the cap when keys are not listed and the budget leaves 0, and audits every write', async () => {
+    const auditor = recordingAuditor();
+    const writes: object[] = [];
+    const client = {
+      updateUser: async (body: object) => writes.push(body),
+      updateKey: async (body: object) => writes.push(body),
+    } as unknown as LiteLlmClient;
+    const info = (maxBudget: number) => ({
+      userId: JANE,
+      user: { max_budget: maxBudget, budget_duration: '1mo' },
+      keys: null,
+    });
+    const want = { maxBudget: 20, duration: '1mo' };
+    await reconcileBudget(client, info(ZERO_BUDGET), want, {
+      auditor: auditor.service,
+      trigger: 'sync',
+    });
+    expect(writes).toEqual([
+      { user_id: JANE, max_budget: 20 },
+      { key_alias: alias, max_budget: null },
+    ]);
+    // Nothing to write: no event.
+    await reconcileBudget(client, info(20), want, {
+      auditor: auditor.service,
+      trigger: 'sync',
+    });
+    expect(writes).toHaveLength(2);
+    expect(auditor.events).toEqual([
+      {
+        eventId: 'ai-budget-update',
+        severityLevel: 'medium',
+        meta: {
+          ownerRef: JANE,
+          trigger: 'sync',
+          from: { maxBudget: 0, budgetDuration: '1mo' },
+          to: { maxBudget: 20, budgetDuration: '1mo' },
+          keyMaxBudget: null,
+        },
+        outcome: 'success',
+        outcomeMeta: undefined,
+      },
+    ]);
   });
 });
 

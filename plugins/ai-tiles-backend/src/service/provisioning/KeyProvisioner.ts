@@ -57,11 +57,19 @@ export function budgetMatches(
 export const keyBudgetFor = (want: { maxBudget: number }): number | null =>
   want.maxBudget === 0 ? 0 : null;
 
+/** LiteLLM's user budget as the portal states it ({@link ZERO_BUDGET} is 0). */
+const shownBudget = (v: number | null | undefined) =>
+  typeof v === 'number' && v <= ZERO_BUDGET ? 0 : v ?? null;
+
+/** Who brought a budget in line, for its audit event. */
+export type BudgetTrigger = 'provision' | 'visit' | 'sync';
+
 /**
  * Writes the wanted budget to LiteLLM when it differs (only the fields that
  * differ: sending `budget_duration` restarts the budget period), and with
  * `capKey` the zero cap of the employee's own key ({@link keyBudgetFor}):
- * set for a zero budget, lifted when the budget is raised. Says what was
+ * set for a zero budget, lifted when the budget is raised. Every write is an
+ * `ai-budget-update` audit event (old and new values). Says what was
  * written: the user's budget (what LiteLLM then reports for the user
  * changed), the key's cap.
  */
@@ -69,40 +77,83 @@ export async function reconcileBudget(
   client: LiteLlmClient,
   info: LiteLlmUserInfo,
   want: { maxBudget: number; duration: string },
-  { capKey = true }: { capKey?: boolean } = {},
+  {
+    capKey = true,
+    auditor,
+    trigger,
+  }: {
+    capKey?: boolean;
+    auditor?: AuditorService;
+    trigger?: BudgetTrigger;
+  } = {},
 ): Promise<{ user: boolean; keyCap: boolean }> {
   const same = budgetMatches(info.user, want);
   const user = !same.maxBudget || !same.duration;
-  if (user) {
-    await client.updateUser({
-      user_id: info.userId,
-      ...(same.maxBudget
-        ? {}
-        : { max_budget: want.maxBudget === 0 ? ZERO_BUDGET : want.maxBudget }),
-      ...(same.duration ? {} : { budget_duration: want.duration }),
-    });
+  const cap = capKey ? keyCapChange(info, want) : undefined;
+  if (!user && cap === undefined) return { user: false, keyCap: false };
+
+  const audit = await auditor?.createEvent({
+    eventId: 'ai-budget-update',
+    severityLevel: 'medium',
+    meta: {
+      ownerRef: info.userId,
+      trigger,
+      from: {
+        maxBudget: shownBudget(info.user.max_budget),
+        budgetDuration: info.user.budget_duration ?? null,
+      },
+      to: { maxBudget: want.maxBudget, budgetDuration: want.duration },
+      ...(cap !== undefined ? { keyMaxBudget: cap } : {}),
+    },
+  });
+  try {
+    if (user) {
+      await client.updateUser({
+        user_id: info.userId,
+        ...(same.maxBudget
+          ? {}
+          : {
+              max_budget: want.maxBudget === 0 ? ZERO_BUDGET : want.maxBudget,
+            }),
+        ...(same.duration ? {} : { budget_duration: want.duration }),
+      });
+    }
+    const keyCap =
+      cap !== undefined && (await writeKeyCap(client, info.userId, cap));
+    await audit?.success();
+    return { user, keyCap };
+  } catch (error) {
+    await audit?.fail({ error: error as Error });
+    throw error;
   }
-  const keyCap = capKey && (await reconcileKeyCap(client, info, want));
-  return { user, keyCap };
 }
 
-async function reconcileKeyCap(
-  client: LiteLlmClient,
+/** The cap to write on the employee's own key, or undefined for none. */
+function keyCapChange(
   info: LiteLlmUserInfo,
   want: { maxBudget: number },
-): Promise<boolean> {
+): number | null | undefined {
   const alias = keyAliasFor(info.userId);
   const cap = keyBudgetFor(want);
   const key = info.keys?.find(k => k.key_alias === alias);
-  const needed =
-    cap === 0
-      ? // Keys not listed (some releases): write, it is idempotent.
-        !info.keys || (!!key && key.max_budget !== 0)
-      : // Lift only the portal's own zero cap; another cap is an admin's.
-        !!key && key.max_budget === 0;
-  if (!needed) return false;
+  if (cap === 0) {
+    // Keys not listed (some releases): write, it is idempotent.
+    return !info.keys || (!!key && key.max_budget !== 0) ? 0 : undefined;
+  }
+  // Lift only the portal's zero cap (another cap is an admin's): a key at 0,
+  // or, when keys are not listed, the user leaving a zero budget.
+  const wasZero = shownBudget(info.user.max_budget) === 0;
+  const lift = info.keys ? !!key && key.max_budget === 0 : wasZero;
+  return lift ? null : undefined;
+}
+
+async function writeKeyCap(
+  client: LiteLlmClient,
+  userId: string,
+  cap: number | null,
+): Promise<boolean> {
   try {
-    await client.updateKey({ key_alias: alias, max_budget: cap });
+    await client.updateKey({ key_alias: keyAliasFor(userId), max_budget: cap });
   } catch (error) {
     // No key yet: the provisioner generates it with the cap.
     if (error instanceof LiteLlmNotFoundError) return false;
@@ -573,6 +624,8 @@ export class KeyProvisioner {
     // The new key is generated with its cap; the old one is deleted.
     const written = await reconcileBudget(client, info, want, {
       capKey: false,
+      auditor: this.options.auditor,
+      trigger: 'provision',
     });
     return { info, current: !written.user };
   }

@@ -257,7 +257,7 @@ describe('MyAccessPageContent', () => {
         'ai-access-policy-key-not-ready',
       );
       expect(notice).toHaveTextContent(
-        'Your acceptance of policy version 2026-11 is recorded, but your AI key could not be set up: LiteLLM is not reachable. Select "I accept" to try again.',
+        'Your acceptance of policy version 2026-11 is recorded, but your AI key could not be set up: LiteLLM is not reachable.',
       );
       expect(screen.queryByTestId('ai-access-policy-error')).toBeNull();
 

@@ -145,7 +145,7 @@ function PolicyDialogBody(props: {
             className={classes.notice}
             data-testid="ai-access-policy-key-not-ready"
           >
-            {keyNotReady} Select "I accept" to try again.
+            {keyNotReady}
           </Alert>
         )}
         {content}
