@@ -23,8 +23,8 @@ import { LiteLlmClient } from '../litellm/LiteLlmClient';
 import {
   KeyProvisioner,
   ProvisionContext,
-  ZERO_BUDGET,
   reconcileBudget,
+  shownBudget,
 } from '../provisioning/KeyProvisioner';
 import { CachedLiteLlmUser, LiteLlmUserCache } from './LiteLlmUserCache';
 
@@ -100,12 +100,14 @@ export function forecastSpend(
   if (Number.isNaN(end.getTime())) return null;
   const match = /^(\d+)(mo|s|m|h|d|w)$/.exec(budgetDuration);
   if (!match) return null;
+  // `30d` resets monthly too (on the 1st), like `1mo`.
+  let months = 0;
+  if (match[2] === 'mo') months = Number(match[1]);
+  else if (budgetDuration === '30d') months = 1;
   let start: Date;
-  if (match[2] === 'mo' || budgetDuration === '30d') {
+  if (months > 0) {
     start = new Date(end);
-    start.setUTCMonth(
-      start.getUTCMonth() - (match[2] === 'mo' ? Number(match[1]) : 1),
-    );
+    start.setUTCMonth(start.getUTCMonth() - months);
   } else {
     start = new Date(end.getTime() - Number(match[1]) * UNIT_MS[match[2]]);
   }
@@ -210,10 +212,7 @@ export class AccessService {
         ? {
             budget: {
               currency: 'USD' as const,
-              maxBudget:
-                litellm.maxBudget !== null && litellm.maxBudget <= ZERO_BUDGET
-                  ? 0
-                  : litellm.maxBudget,
+              maxBudget: shownBudget(litellm.maxBudget),
               spend: litellm.spend,
               budgetDuration: litellm.budgetDuration,
               resetAt: litellm.resetAt,

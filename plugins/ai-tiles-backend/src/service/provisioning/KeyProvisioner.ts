@@ -58,7 +58,7 @@ export const keyBudgetFor = (want: { maxBudget: number }): number | null =>
   want.maxBudget === 0 ? 0 : null;
 
 /** LiteLLM's user budget as the portal states it ({@link ZERO_BUDGET} is 0). */
-const shownBudget = (v: number | null | undefined) =>
+export const shownBudget = (v: number | null | undefined): number | null =>
   typeof v === 'number' && v <= ZERO_BUDGET ? 0 : v ?? null;
 
 /** Who brought a budget in line, for its audit event. */

@@ -31,6 +31,19 @@ const useStyles = makeStyles(
   { name: 'AiTilesPolicyDialog' },
 );
 
+/** What the dialog says above the policy after an "I accept" that did not succeed. */
+interface Notice {
+  severity: 'info' | 'warning' | 'error';
+  testId: string;
+  text: string;
+}
+
+const POLICY_CHANGED: Notice = {
+  severity: 'info',
+  testId: 'ai-access-policy-changed',
+  text: 'The policy was updated while you were reading it. Please read the new version and accept it again.',
+};
+
 /** The dialog's body: loads the policy when the dialog opens. */
 function PolicyDialogBody(props: {
   onClose: () => void;
@@ -42,16 +55,12 @@ function PolicyDialogBody(props: {
   const api = useApi(aiTilesApiRef);
   const policy = useAsyncRetry(() => api.getPolicy(), [api]);
   const [accepting, setAccepting] = useState(false);
-  const [error, setError] = useState<string>();
-  // Accepted and recorded, but the key could not be set up yet.
-  const [keyNotReady, setKeyNotReady] = useState<string>();
-  const [changed, setChanged] = useState(false);
+  // The outcome of the last "I accept", when it was not a success.
+  const [notice, setNotice] = useState<Notice>();
 
   const accept = async (version: string) => {
     setAccepting(true);
-    setError(undefined);
-    setKeyNotReady(undefined);
-    setChanged(false);
+    setNotice(undefined);
     try {
       const summary = await api.acceptPolicy(version);
       setAccepting(false);
@@ -61,13 +70,22 @@ function PolicyDialogBody(props: {
       if (statusCodeOf(e) === 409) {
         // A new version was published while the employee was reading:
         // show it and ask again.
-        setChanged(true);
+        setNotice(POLICY_CHANGED);
         policy.retry();
         onPolicyChanged();
       } else if (errorNameOf(e) === AI_KEY_NOT_READY_ERROR) {
-        setKeyNotReady(errorMessage(e));
+        // Accepted and recorded, but the key could not be set up yet.
+        setNotice({
+          severity: 'warning',
+          testId: 'ai-access-policy-key-not-ready',
+          text: errorMessage(e),
+        });
       } else {
-        setError(errorMessage(e));
+        setNotice({
+          severity: 'error',
+          testId: 'ai-access-policy-error',
+          text: `Could not accept the policy: ${errorMessage(e)}`,
+        });
       }
     }
   };
@@ -120,32 +138,13 @@ function PolicyDialogBody(props: {
   return (
     <>
       <DialogContent dividers>
-        {changed && (
+        {notice && (
           <Alert
-            severity="info"
+            severity={notice.severity}
             className={classes.notice}
-            data-testid="ai-access-policy-changed"
+            data-testid={notice.testId}
           >
-            The policy was updated while you were reading it. Please read the
-            new version and accept it again.
-          </Alert>
-        )}
-        {error && (
-          <Alert
-            severity="error"
-            className={classes.notice}
-            data-testid="ai-access-policy-error"
-          >
-            Could not accept the policy: {error}
-          </Alert>
-        )}
-        {keyNotReady && (
-          <Alert
-            severity="warning"
-            className={classes.notice}
-            data-testid="ai-access-policy-key-not-ready"
-          >
-            {keyNotReady}
+            {notice.text}
           </Alert>
         )}
         {content}
