@@ -37,7 +37,12 @@ import {
   writeRunFiles,
 } from './bench-gateway/backend.mjs';
 import { loadTools, makeTargets } from './bench-gateway/load.mjs';
-import { endPhase, probeBackend, readRss } from './bench-gateway/probe.mjs';
+import {
+  endPhase,
+  probeBackend,
+  readRss,
+  windowLine,
+} from './bench-gateway/probe.mjs';
 import {
   checkHeldStreamsDirect,
   measureMemory,
@@ -228,7 +233,13 @@ async function main() {
     await end('(a)');
   }
   if (only.has('b')) {
-    await measureOpenLoop(targets, o);
+    await measureOpenLoop(targets, o, {
+      start: () => probeBackend(backend.pid, memoryFile),
+      end: async label => {
+        const { window } = await probeBackend(backend.pid, memoryFile);
+        console.log(`    ${label}: ${windowLine(window)}`);
+      },
+    });
     await end('(b)');
   }
   if (only.has('c')) {

@@ -299,6 +299,8 @@ export function startBackend(
       ...nodeOptions,
       // Memory readings after a forced GC, on SIGUSR2 only (memory-probe.cjs).
       '--expose-gc',
+      // Lets the probe ask V8 where it allocates streams' listener tables.
+      '--allow-natives-syntax',
       '--require',
       join(root, 'scripts/bench-gateway/memory-probe.cjs'),
       // Exits if the benchmark process dies (exit-with-parent.cjs).

@@ -69,7 +69,12 @@ export async function measureSequential(targets, o) {
   }
 }
 
-export async function measureOpenLoop(targets, o) {
+/**
+ * `gcWindow` (optional): `start()` and `end(label)` around the gateway's
+ * halves, so that what the backend's GC did while the gateway was loaded
+ * is told apart from the bare route's run after them.
+ */
+export async function measureOpenLoop(targets, o, gcWindow) {
   const half = o.seconds / 2;
   console.log(
     `\n(b) offered load ${o.rate} requests/s, open loop (evenly spaced starts, round-robin over 100 keep-alive connections opened beforehand), ` +
@@ -79,10 +84,15 @@ export async function measureOpenLoop(targets, o) {
   const order = targets.gateway
     ? ['direct', 'gateway', 'gateway', 'direct']
     : ['direct', 'direct'];
-  for (const name of order) {
+  for (const [i, name] of order.entries()) {
+    const gateway = name === 'gateway';
+    if (gateway && order[i - 1] !== 'gateway') await gcWindow?.start();
     runs[name].push(
       await openLoop(targets[name], { rate: o.rate, seconds: half }),
     );
+    if (gateway && order[i + 1] !== 'gateway') {
+      await gcWindow?.end('during the gateway halves only');
+    }
     await sleep(1000);
   }
   const merge = (list, key) => list.flatMap(r => r[key]);

@@ -11,7 +11,14 @@
  *   - on the first signal, `modules`: the loaded CommonJS modules, how many
  *     real files were loaded twice, and how many come from the repository's
  *     workspace sources ($BENCH_REPO_ROOT/packages|plugins) instead of the
- *     extracted production build (both should be 0).
+ *     extracted production build (both should be 0);
+ *   - `pretenuredStreams`: whether V8 now allocates streams' listener tables
+ *     (the `_events` of every Readable: requests, response bodies, sockets)
+ *     in the old generation. Allocation-site pretenuring decides that on its
+ *     own, after a phase in which most streams lived long, and keeps it for
+ *     the life of the process; from then on a dead table keeps whatever its
+ *     listeners reach alive until the next full GC. Needs
+ *     --allow-natives-syntax (undefined without).
  * Costs a 10 ms timer and a GC observer until signalled.
  */
 const { realpathSync, renameSync, writeFileSync } = require('node:fs');
@@ -47,6 +54,21 @@ function summarizeScavenges(profile) {
   return { young, promoted };
 }
 const RESOLUTION_MS = 10;
+
+/** %InYoungGeneration, when the process runs with --allow-natives-syntax. */
+let inYoungGeneration;
+try {
+  // eslint-disable-next-line no-new-func
+  inYoungGeneration = new Function('o', 'return %InYoungGeneration(o)');
+} catch {
+  inYoungGeneration = undefined;
+}
+
+function streamsPretenured() {
+  if (!inYoungGeneration) return undefined;
+  const { Readable } = require('node:stream');
+  return !inYoungGeneration(new Readable({ read() {} })._events);
+}
 
 function describeModules() {
   const seen = new Set();
@@ -118,6 +140,7 @@ if (file) {
       },
     };
     window.gc.scavenges = summarizeScavenges(profiler.stop());
+    window.pretenuredStreams = streamsPretenured();
     gcs = [];
     const started = performance.now();
     if (typeof global.gc === 'function') {

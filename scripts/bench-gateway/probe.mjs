@@ -50,7 +50,12 @@ export function windowLine(window) {
       ? `; scavenges promoted ${mib(gc.scavenges.promoted / 1024)} of ${mib(
           gc.scavenges.young / 1024,
         )} young to the old generation`
-      : '')
+      : '') +
+    (window.pretenuredStreams === undefined
+      ? ''
+      : `; streams' listener tables pretenured (old generation): ${
+          window.pretenuredStreams ? 'yes' : 'no'
+        }`)
   );
 }
 

@@ -166,3 +166,38 @@ describe('readUpstreamBody', () => {
     await expect(truncated).rejects.toThrow(/ended before its body/);
   });
 });
+
+describe('reading a body whole', () => {
+  const ours = (stream: Readable) =>
+    ['data', 'end', 'close', 'error'].map(e => stream.listenerCount(e));
+
+  it('stops listening once the body is read, and survives a late error', async () => {
+    const req = message();
+    const before = ours(req);
+    const body = readBody(req, 100);
+    req.push(Buffer.from('{"model":"gpt"}'));
+    req.complete = true;
+    req.push(null);
+    await body;
+    // Only the one shared late-error listener is left: no closure of the
+    // call stays reachable from the stream's listener table.
+    const [data, end, close, error] = ours(req);
+    expect([data, end, close]).toEqual(before.slice(0, 3));
+    expect(error).toBe(before[3] + 1);
+    expect(() => req.emit('error', new Error('late'))).not.toThrow();
+  });
+
+  it('stops listening when the body fails or is cut at the limit', async () => {
+    const failing = new Readable({ read() {} });
+    const read = readUpstreamBody(failing);
+    failing.destroy(new Error('other side closed'));
+    await expect(read).rejects.toThrow('other side closed');
+    expect(ours(failing).slice(0, 3)).toEqual([0, 0, 0]);
+
+    const long = new Readable({ read() {} });
+    const cut = readUpstreamBody(long, 4);
+    long.push(Buffer.from('0123456789'));
+    await cut;
+    expect(ours(long).slice(0, 3)).toEqual([0, 0, 0]);
+  });
+});
