@@ -125,6 +125,8 @@ function collect(
     let size = 0;
     let settled = false;
     const onData = (chunk: Buffer) => {
+      // An emit already under way still reaches a listener just removed.
+      if (settled) return;
       size += chunk.length;
       if (size > limit) {
         const error = outcomes.overLimit();
