@@ -39,9 +39,9 @@ import {
 import { loadTools, makeTargets } from './bench-gateway/load.mjs';
 import {
   endPhase,
+  partWindow,
   probeBackend,
   readRss,
-  windowLine,
 } from './bench-gateway/probe.mjs';
 import {
   checkHeldStreamsDirect,
@@ -233,13 +233,7 @@ async function main() {
     await end('(a)');
   }
   if (only.has('b')) {
-    await measureOpenLoop(targets, o, {
-      start: () => probeBackend(backend.pid, memoryFile),
-      end: async label => {
-        const { window } = await probeBackend(backend.pid, memoryFile);
-        console.log(`    ${label}: ${windowLine(window)}`);
-      },
-    });
+    await measureOpenLoop(targets, o, partWindow(backend, memoryFile));
     await end('(b)');
   }
   if (only.has('c')) {

@@ -84,15 +84,14 @@ export async function measureOpenLoop(targets, o, gcWindow) {
   const order = targets.gateway
     ? ['direct', 'gateway', 'gateway', 'direct']
     : ['direct', 'direct'];
+  const first = order.indexOf('gateway');
+  const last = order.lastIndexOf('gateway');
   for (const [i, name] of order.entries()) {
-    const gateway = name === 'gateway';
-    if (gateway && order[i - 1] !== 'gateway') await gcWindow?.start();
+    if (i === first) await gcWindow?.start();
     runs[name].push(
       await openLoop(targets[name], { rate: o.rate, seconds: half }),
     );
-    if (gateway && order[i + 1] !== 'gateway') {
-      await gcWindow?.end('during the gateway halves only');
-    }
+    if (i === last) await gcWindow?.end('during the gateway halves only');
     await sleep(1000);
   }
   const merge = (list, key) => list.flatMap(r => r[key]);

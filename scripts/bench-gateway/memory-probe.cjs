@@ -28,6 +28,7 @@ const {
   monitorEventLoopDelay,
   performance,
 } = require('node:perf_hooks');
+const { Readable } = require('node:stream');
 const { GCProfiler } = require('node:v8');
 
 const file = process.env.BENCH_MEMORY_FILE;
@@ -61,12 +62,11 @@ try {
   // eslint-disable-next-line no-new-func
   inYoungGeneration = new Function('o', 'return %InYoungGeneration(o)');
 } catch {
-  inYoungGeneration = undefined;
+  // A syntax error without the flag: the reading is left out.
 }
 
 function streamsPretenured() {
   if (!inYoungGeneration) return undefined;
-  const { Readable } = require('node:stream');
   return !inYoungGeneration(new Readable({ read() {} })._events);
 }
 

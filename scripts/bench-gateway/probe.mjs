@@ -70,6 +70,18 @@ export async function endPhase(phases, phase, backend, memoryFile) {
   console.log(`  during ${phase}: ${windowLine(window)}`);
 }
 
+/**
+ * Brackets part of a phase: `start()` resets the backend's readings, `end(label)`
+ * prints what its event loop and GC did since.
+ */
+export const partWindow = (backend, memoryFile) => ({
+  start: () => probeBackend(backend.pid, memoryFile),
+  async end(label) {
+    const { window } = await probeBackend(backend.pid, memoryFile);
+    console.log(`    ${label}: ${windowLine(window)}`);
+  },
+});
+
 export const phaseRssLine = phases =>
   `VmRSS at phase ends: ${phases
     .map(([phase, kib]) => `${phase} ${mib(kib)}`)
