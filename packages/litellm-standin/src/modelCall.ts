@@ -27,6 +27,15 @@ export function countTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
 
+function parseIfString(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+}
+
 export function requestTags(
   ctx: RequestCtx,
   body: Record<string, unknown>,
@@ -35,7 +44,14 @@ export function requestTags(
   const add = (v: unknown) => {
     if (typeof v === 'string' && v && !tags.includes(v)) tags.push(v);
   };
-  const metadataTags = asObject(body.metadata).tags;
+  // As LiteLLM reads them: body `tags`, and `tags` of `litellm_metadata` when
+  // the body has that field, else of `metadata`; either may be a JSON string.
+  if (Array.isArray(body.tags)) body.tags.forEach(add);
+  const metadataTags = asObject(
+    parseIfString(
+      'litellm_metadata' in body ? body.litellm_metadata : body.metadata,
+    ),
+  ).tags;
   if (Array.isArray(metadataTags)) metadataTags.forEach(add);
   const headerTags = ctx.req.headers['x-litellm-tags'];
   if (typeof headerTags === 'string')

@@ -316,6 +316,34 @@ describe('end-user resolution (requirement 12)', () => {
   });
 });
 
+describe('request tags', () => {
+  const t = setup({ models: MODELS });
+
+  it.each([
+    ['body tags', { tags: ['a'] }],
+    ['metadata.tags', { metadata: { tags: ['a'] } }],
+    [
+      'metadata as a JSON string',
+      { metadata: JSON.stringify({ tags: ['a'] }) },
+    ],
+    [
+      'litellm_metadata.tags, which then wins over metadata',
+      { litellm_metadata: { tags: ['a'] }, metadata: { tags: ['ignored'] } },
+    ],
+  ])('reads %s, as LiteLLM does', async (_name, body) => {
+    const res = await t.post(
+      '/chat/completions',
+      { model: 'priced', messages: [{ role: 'user', content: 'x' }], ...body },
+      await t.newUser('caller'),
+      { 'x-litellm-tags': 'h' },
+    );
+    expect(res.status).toBe(200);
+    const tags = t.standIn.spendLogs()[0].request_tags;
+    expect(tags).toEqual(expect.arrayContaining(['a', 'h']));
+    expect(tags).not.toContain('ignored');
+  });
+});
+
 describe('user_header_name (requirement 12)', () => {
   const t = setup({ models: MODELS, userHeaderName: 'X-Legacy-User' });
 

@@ -6,10 +6,10 @@ import {
 } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import { Dispatcher, Pool } from 'undici';
+import { Pool } from 'undici';
 import { CallLedger, LedgerEntry } from '../database/CallLedger';
 import { LiteLlmClient } from '../service/litellm/LiteLlmClient';
-import { limitedStream, readUpstreamBody } from './body';
+import { discardBody, limitedStream } from './body';
 import { budgetExceededMessage } from './budgetMessage';
 import { ClientAuthenticator } from './clients';
 import { ConcurrencyLimiter } from './ConcurrencyLimiter';
@@ -20,7 +20,7 @@ import { ChargedKey, GatewayKeys } from './keys';
 import { ModelPrices } from './pricing';
 import { GatewayRoute } from './routes';
 import { StreamUsageTap } from './streamUsage';
-import { clientGone, relay } from './relay';
+import { callUpstream, clientGone, UpstreamResponse } from './upstream';
 import { toGatewayError } from './upstreamErrors';
 
 /** Response headers that belong to one hop and are not passed on. */
@@ -65,7 +65,7 @@ function header(headers: IncomingHttpHeaders, name: string) {
 }
 
 function passOnHeaders(
-  upstream: Dispatcher.ResponseData['headers'],
+  upstream: IncomingHttpHeaders,
   drop: string[] = [],
 ): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
@@ -216,6 +216,7 @@ export class GatewayService {
     res.once('close', onClose);
     if (res.destroyed) abort.abort();
     let released: (() => void) | undefined;
+    let refusal: GatewayError | undefined;
     try {
       let json: Record<string, unknown> | undefined;
       if (route.body === 'json') {
@@ -241,12 +242,13 @@ export class GatewayService {
 
       await this.forward(call, client, req, res, abort.signal, json, body);
     } catch (error) {
-      this.fail(call, req, res, error);
+      refusal = this.fail(call, res, error);
     } finally {
       res.off('close', onClose);
       released?.();
       if (route.ledger && call.charged) this.record(call, client);
     }
+    if (refusal) await this.refuse(req, res, refusal);
   }
 
   private parseJson(body: Buffer | undefined): Record<string, unknown> {
@@ -317,17 +319,15 @@ export class GatewayService {
       query >= 0 ? url.slice(query) : ''
     }`;
 
-    let upstream: Dispatcher.ResponseData;
+    let upstream: UpstreamResponse;
     for (let attempt = 0; ; attempt++) {
       if (signal.aborted) throw clientGone();
       headers.authorization = `Bearer ${call.charged!.rawKey}`;
-      upstream = await this.pool.request({
-        path,
-        method: route.method,
-        headers,
-        body,
+      upstream = await callUpstream(
+        this.pool,
+        { path, method: route.method, headers, body },
         signal,
-      });
+      );
       // LiteLLM refused the key: rotated on another replica, or lost and
       // repaired. Once more with the key to use now (only a body read whole
       // can be resent); the same key means the 401 is the answer.
@@ -344,11 +344,11 @@ export class GatewayService {
             call.charged!,
           );
         } catch (error) {
-          await upstream.body.dump().catch(() => {});
+          await upstream.dump();
           throw error;
         }
         if (next.rawKey !== call.charged!.rawKey) {
-          await upstream.body.dump();
+          await upstream.dump();
           call.charged = next;
           continue;
         }
@@ -379,7 +379,7 @@ export class GatewayService {
       await this.passStream(call, res, upstream, hideUsageChunk);
       call.requestId ??= callId;
     } else if (route.ledger && type.includes('json')) {
-      const bytes = await readUpstreamBody(upstream.body);
+      const bytes = await upstream.read();
       const usage = usageOf(bytes.toString('utf8'));
       call.promptTokens = usage.promptTokens;
       call.completionTokens = usage.completionTokens;
@@ -389,17 +389,17 @@ export class GatewayService {
     } else {
       call.requestId = callId;
       res.writeHead(status, passOnHeaders(h));
-      await relay(upstream.body, res);
+      await upstream.relay(res);
     }
   }
 
   private async passError(
     call: CallRecord,
     res: ServerResponse,
-    upstream: Dispatcher.ResponseData,
+    upstream: UpstreamResponse,
     status: number,
   ): Promise<void> {
-    const bytes = await readUpstreamBody(upstream.body, MAX_ERROR_BODY);
+    const bytes = await upstream.read(MAX_ERROR_BODY);
     const error = errorOf(bytes);
     call.errorType = error.type;
     if (error.type === 'budget_exceeded') {
@@ -420,7 +420,7 @@ export class GatewayService {
   private async passStream(
     call: CallRecord,
     res: ServerResponse,
-    upstream: Dispatcher.ResponseData,
+    upstream: UpstreamResponse,
     hideUsageChunk: boolean,
   ): Promise<void> {
     const tap = new StreamUsageTap(hideUsageChunk);
@@ -432,7 +432,7 @@ export class GatewayService {
     });
     res.flushHeaders();
     try {
-      await relay(upstream.body, res, chunk => tap.transform(chunk));
+      await upstream.relay(res, chunk => tap.transform(chunk));
     } finally {
       call.promptTokens = tap.usage.promptTokens;
       call.completionTokens = tap.usage.completionTokens;
@@ -440,39 +440,61 @@ export class GatewayService {
     }
   }
 
-  /** Answers an error in OpenAI's shape, or ends a response already begun. */
+  /**
+   * What a failed call answers: the error in OpenAI's shape, or undefined
+   * when there is nobody to answer (the caller left) or the response had
+   * begun (then it is cut, so that the client sees the stream end early).
+   */
   private fail(
     call: CallRecord,
-    req: IncomingMessage,
     res: ServerResponse,
     error: unknown,
-  ): void {
+  ): GatewayError | undefined {
     const gatewayError = toGatewayError(error, {
       responseGone: res.destroyed || res.writableEnded,
       timeoutMs: this.options.config.limits.timeoutMs,
       logger: this.options.logger,
     });
     if (!gatewayError) {
-      // The caller went away: nothing to answer.
       call.status = 499;
       call.errorType = 'client_closed_request';
-      return;
+      return undefined;
     }
     call.status = gatewayError.status;
     call.errorType ??= gatewayError.type;
     if (res.headersSent) {
-      // Mid-stream: the status is gone; cut the stream so the client sees it.
       res.destroy();
-      return;
+      return undefined;
     }
     if (gatewayError.status >= 500) {
       this.options.logger.warn(
         `AI gateway: ${call.client.id} ${call.route.path} → ${gatewayError.status}: ${gatewayError.message}`,
       );
     }
-    // An upload refused before its end is not drained for keep-alive.
-    if (!req.complete) res.setHeader('connection', 'close');
-    gatewayError.send(res);
+    return gatewayError;
+  }
+
+  /**
+   * Sends a refusal. An upload not read to its end (multipart, refused
+   * before or while it streamed to LiteLLM) is read on first, within
+   * bounds and into the void, so that clients which send the whole body
+   * before reading see the error rather than a reset; past the bounds the
+   * connection is closed. After the call's slot is given back.
+   */
+  private async refuse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    error: GatewayError,
+  ): Promise<void> {
+    // Streamed uploads go to LiteLLM no more.
+    req.unpipe();
+    if (
+      !req.complete &&
+      !(await discardBody(req, this.options.config.limits.maxBodyBytes))
+    ) {
+      res.setHeader('connection', 'close');
+    }
+    if (!res.destroyed) error.send(res);
   }
 
   private record(call: CallRecord, client: GatewayClient): void {
@@ -528,24 +550,51 @@ export class GatewayService {
   }
 }
 
+/** Where LiteLLM reads a body's metadata: `litellm_metadata` when present, else `metadata`. */
+const METADATA_FIELDS = ['metadata', 'litellm_metadata'] as const;
+
 /**
  * Tags are the gateway's (`x-litellm-tags`): LiteLLM would also take them
- * from the body (`tags`, `metadata.tags`), where a caller could claim
- * another app or `charged:app`. The body without them; undefined when it
- * carries none (then it is forwarded as received).
+ * from the body (`tags`, and `tags` in `metadata` or `litellm_metadata`,
+ * objects or JSON strings), where a caller could claim another app or
+ * `charged:app`. The body without them; undefined when it carries none
+ * (then it is forwarded as received).
  */
 function withoutCallerTags(
   json: Record<string, unknown>,
 ): Record<string, unknown> | undefined {
-  const { tags, metadata, ...rest } = json;
-  const metadataTags =
-    !!metadata &&
-    typeof metadata === 'object' &&
-    !Array.isArray(metadata) &&
-    'tags' in metadata;
-  if (tags === undefined && !metadataTags) return undefined;
-  if (metadata === undefined) return rest;
-  if (!metadataTags) return { ...rest, metadata };
+  let out: Record<string, unknown> | undefined;
+  if ('tags' in json) {
+    const { tags: _dropped, ...rest } = json;
+    out = rest;
+  }
+  for (const field of METADATA_FIELDS) {
+    const kept = metadataWithoutTags(json[field]);
+    if (kept !== undefined) out = { ...(out ?? json), [field]: kept };
+  }
+  return out;
+}
+
+/** Metadata without its `tags`; undefined when it has none. */
+function metadataWithoutTags(metadata: unknown): unknown {
+  if (typeof metadata === 'string') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(metadata);
+    } catch {
+      return undefined; // not JSON: LiteLLM reads no tags from it either
+    }
+    const kept = metadataWithoutTags(parsed);
+    return kept === undefined ? undefined : JSON.stringify(kept);
+  }
+  if (
+    !metadata ||
+    typeof metadata !== 'object' ||
+    Array.isArray(metadata) ||
+    !('tags' in metadata)
+  ) {
+    return undefined;
+  }
   const { tags: _dropped, ...kept } = metadata as Record<string, unknown>;
-  return { ...rest, metadata: kept };
+  return kept;
 }

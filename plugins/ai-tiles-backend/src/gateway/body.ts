@@ -48,11 +48,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     );
   }
   if (declaredOverLimit(req, limit)) return Promise.reject(bodyTooLarge(limit));
-  return collect(req, limit, {
-    overLimit: () => bodyTooLarge(limit),
-    failed: () => new BodyAbortedError(),
-    closedEarly: () => (req.complete ? undefined : new BodyAbortedError()),
-  });
+  return collect(req, limit);
 }
 
 /**
@@ -72,40 +68,14 @@ export function limitedStream(req: IncomingMessage, limit: number): Readable {
   return req.pipe(counter);
 }
 
-/**
- * Reads an upstream (LiteLLM) response body whole; past `limit` bytes the
- * rest is dropped and the body destroyed.
- */
-export function readUpstreamBody(
-  body: Readable,
-  limit = Number.MAX_SAFE_INTEGER,
-): Promise<Buffer> {
-  return collect(body, limit, {
-    overLimit: () => undefined,
-    failed: error => error,
-    closedEarly: () =>
-      new Error('The upstream response ended before its body did'),
-  });
-}
-
-/** How `collect` ends a body that does not simply end. */
-interface CollectOutcomes {
-  /** Past the limit: the error to fail with, or undefined to keep what fits (the rest is destroyed). */
-  overLimit(): Error | undefined;
-  /** The stream failed. */
-  failed(error: Error): Error;
-  /** The stream closed before its end: the error, or undefined when that is fine. */
-  closedEarly(): Error | undefined;
-}
-
 /** Listens for errors after a body is settled: one must not crash the process. */
 function ignoreLateError(): void {}
 
 /**
- * Reads a stream whole, up to `limit` bytes. Plain listeners rather than
- * `for await`: the async iterator and its end-of-stream watcher cost several
- * objects per call that tend to outlive a young-generation collection, and
- * this runs twice per gateway call.
+ * Reads a request body whole, up to `limit` bytes (413 past it). Plain
+ * listeners rather than `for await`: the async iterator and its
+ * end-of-stream watcher cost several objects per call that tend to outlive
+ * a young-generation collection, and this runs for every gateway call.
  *
  * The listeners are removed once the body is settled. V8 may decide to
  * allocate streams' listener tables in the old generation (allocation-site
@@ -115,11 +85,7 @@ function ignoreLateError(): void {}
  * through every young-generation collection until the next full one: under
  * load, that is most of what the gateway allocates, promoted.
  */
-function collect(
-  stream: Readable,
-  limit: number,
-  outcomes: CollectOutcomes,
-): Promise<Buffer> {
+function collect(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -129,23 +95,21 @@ function collect(
       if (settled) return;
       size += chunk.length;
       if (size > limit) {
-        const error = outcomes.overLimit();
-        settle(error);
-        if (!error) stream.destroy();
+        settle(bodyTooLarge(limit));
         return;
       }
       chunks.push(chunk);
     };
     const onEnd = () => settle();
-    const onError = (error: Error) => settle(outcomes.failed(error));
+    const onError = () => settle(new BodyAbortedError());
+    // The caller went away before the end (a complete body ends first).
     const onClose = () => {
-      const error = outcomes.closedEarly();
-      if (error) settle(error);
+      if (!req.complete) settle(new BodyAbortedError());
     };
     function settle(error?: Error) {
       if (settled) return;
       settled = true;
-      stream
+      req
         .off('data', onData)
         .off('end', onEnd)
         .off('error', onError)
@@ -154,7 +118,7 @@ function collect(
       if (error) reject(error);
       else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
     }
-    stream
+    req
       .on('data', onData)
       .on('end', onEnd)
       .on('error', onError)

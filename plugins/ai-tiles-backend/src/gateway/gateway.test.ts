@@ -147,16 +147,25 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     await accept(server, JANE);
     await accept(server, JOHN);
 
-    for (const email of ['Jane.Doe@example.com', 'john.smith@example.com']) {
+    // Tags are the gateway's: the caller's own are dropped, wherever LiteLLM
+    // would read them.
+    const forged = ['charged:app', 'app:forged'];
+    const claims = [
+      {
+        tags: forged,
+        metadata: { tags: forged, trace: 'kept' },
+        litellm_metadata: { tags: forged },
+      },
+      { metadata: JSON.stringify({ tags: forged, trace: 'kept' }) },
+    ];
+    for (const [i, email] of [
+      'Jane.Doe@example.com',
+      'john.smith@example.com',
+    ].entries()) {
       const res = await fetch(`${base}/chat/completions`, {
         method: 'POST',
         headers: asOpenWebUi(email),
-        // Tags are the gateway's: the caller's own are dropped.
-        body: JSON.stringify(
-          chatBody({
-            metadata: { tags: ['charged:app', 'app:forged'], trace: 'kept' },
-          }),
-        ),
+        body: JSON.stringify(chatBody(claims[i])),
       });
       expect(res.status).toBe(200);
       const body = await res.json();
@@ -523,7 +532,24 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     expect((await refused.json()).error.message).toContain(
       'https://portal.example.com/ai/policy',
     );
+    // An upload refused before it streamed on is read to its end (into the
+    // void) before the 403: the connection stays open for the next call.
+    const form = new FormData();
+    form.append('model', 'whisper-1');
+    form.append('file', new Blob([Buffer.alloc(8 * 1024 * 1024)]), 'a.wav');
+    const upload = await fetch(`${base}/audio/transcriptions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${OPENWEBUI_TOKEN}`,
+        'x-openwebui-user-email': 'jane.doe@example.com',
+      },
+      body: form,
+    });
+    expect(upload.status).toBe(403);
+    expect(upload.headers.get('connection')).not.toBe('close');
+    expect((await upload.json()).error.code).toBe('policy_not_accepted');
     expect(env.standIn.users()).toHaveLength(0);
+    expect(env.standIn.uploads()).toHaveLength(0);
 
     const anonymous = await fetch(`${base}/chat/completions`, {
       method: 'POST',

@@ -14,10 +14,14 @@ export type CallIdentity =
       reason: 'no-identity' | 'unknown-employee';
     };
 
-type Found = { userRef?: string };
+/** A lookup's outcome; `failed` when the source failed (asked again soon). */
+type Found = { userRef?: string; failed?: boolean };
 
 const POSITIVE_TTL_MS = 5 * 60_000;
 const NEGATIVE_TTL_MS = 60_000;
+const FAILED_TTL_MS = 5_000;
+const missTtl = (found: Found) =>
+  found.failed ? FAILED_TTL_MS : NEGATIVE_TTL_MS;
 const lower = (s: string) => s.toLocaleLowerCase('en-US');
 
 /** A user entity ref (lower case), or undefined if `value` is not one. */
@@ -39,7 +43,8 @@ export function asUserRef(value: string): string | undefined {
  * - Dify: the request's `user` (Dify's end-user UUID, per app) → the mapping
  *   the Dify runner recorded, else Dify's `GET /v1/end-users/{id}`, whose
  *   `session_id` is the `user` the runner sent (the employee's entity ref).
- * Results are cached (misses briefly); concurrent lookups share one fetch.
+ * Results are cached (misses for a minute, failed lookups for seconds);
+ * concurrent lookups share one fetch.
  */
 export class IdentityResolver {
   private readonly byEmail: LRUCache<string, Found>;
@@ -54,26 +59,31 @@ export class IdentityResolver {
       difyBaseUrl?: string;
       /** For the Dify lookup; default the global fetch. */
       fetch?: typeof fetch;
+      /** The caches' clock in ms (tests); default `performance.now`. */
+      now?: () => number;
     },
   ) {
+    const perf = options.now ? { now: options.now } : undefined;
     this.byEmail = new LRUCache<string, Found>({
       max: 50_000,
       ttl: POSITIVE_TTL_MS,
+      perf,
       fetchMethod: async (email, _stale, { options: opts }) => {
         const found = await this.findByEmail(email);
-        if (!found.userRef) opts.ttl = NEGATIVE_TTL_MS;
+        if (!found.userRef) opts.ttl = missTtl(found);
         return found;
       },
     });
     this.byDifyUser = new LRUCache<string, Found, GatewayClient>({
       max: 50_000,
       ttl: POSITIVE_TTL_MS,
+      perf,
       fetchMethod: async (key, _stale, { options: opts, context }) => {
         const found = await this.findDifyUser(
           context,
           key.slice(key.indexOf('\n') + 1),
         );
-        if (!found.userRef) opts.ttl = NEGATIVE_TTL_MS;
+        if (!found.userRef) opts.ttl = missTtl(found);
         return found;
       },
     });
@@ -140,7 +150,11 @@ export class IdentityResolver {
           signal: AbortSignal.timeout(5_000),
         },
       );
-      if (!res.ok) return {};
+      if (!res.ok) {
+        await res.body?.cancel(); // frees the connection
+        // 404: no such end user. Anything else: Dify is failing right now.
+        return res.status === 404 ? {} : { failed: true };
+      }
       const body = (await res.json()) as {
         session_id?: unknown;
         type?: unknown;
@@ -165,7 +179,7 @@ export class IdentityResolver {
           (error as Error).message
         }`,
       );
-      return {};
+      return { failed: true };
     }
   }
 
