@@ -208,14 +208,17 @@ export class GatewayService {
       status: 0,
     };
     // Wired before the first await: a caller that leaves while its identity
-    // or key is looked up must not get a model call (nor keep its slot).
+    // or key is looked up must not get a model call, and gives its slot
+    // back at once (its key may take a while: provisioning).
     const abort = new AbortController();
+    let released: (() => void) | undefined;
     const onClose = () => {
-      if (!res.writableFinished) abort.abort();
+      if (res.writableFinished) return;
+      abort.abort();
+      released?.();
     };
     res.once('close', onClose);
     if (res.destroyed) abort.abort();
-    let released: (() => void) | undefined;
     let refusal: GatewayError | undefined;
     try {
       let json: Record<string, unknown> | undefined;
@@ -235,6 +238,7 @@ export class GatewayService {
       call.identity = identity;
       if (identity.kind === 'employee') {
         call.userRef = identity.userRef;
+        if (abort.signal.aborted) throw clientGone();
         released = this.concurrency.acquire(identity.userRef);
       }
       const charged = await this.options.keys.keyFor(client, identity);

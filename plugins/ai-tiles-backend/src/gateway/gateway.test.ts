@@ -695,7 +695,7 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     expect(after.status).toBe(200);
   });
 
-  it('makes no model call for a caller that left while its key was set up, and frees its slots', async () => {
+  it('makes no model call for a caller that left while its key was set up, and frees its slots at once', async () => {
     // Key generation waits until the test lets it go.
     const generating = deferred();
     const proceed = deferred();
@@ -722,14 +722,32 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     expect(await Promise.all(left)).toEqual(['AbortError', 'AbortError']);
     // Let the server see both connections close before the key arrives.
     await new Promise(r => setTimeout(r, 200));
+    // Their slots are free at once (the limit is 2), while the key is still
+    // being made: two new calls are taken, and wait for that key.
+    const waiting = [1, 2].map(() =>
+      fetch(`${base}/chat/completions`, {
+        method: 'POST',
+        headers: asOpenWebUi('jane.doe@example.com'),
+        body: JSON.stringify(chatBody()),
+      }),
+    );
+    await new Promise(r => setTimeout(r, 100));
     proceed.resolve();
+    expect((await Promise.all(waiting)).map(r => r.status)).toEqual([200, 200]);
 
-    const rows = await ledgerRows(2);
-    expect(rows.map(r => [r.user_ref, r.status, r.error_type])).toEqual([
-      [JANE, 499, 'client_closed_request'],
-      [JANE, 499, 'client_closed_request'],
-    ]);
-    expect(env.standIn.spendLogs()).toHaveLength(0);
+    const rows = await ledgerRows(4);
+    expect(
+      rows.map(r => [r.user_ref, r.status, r.error_type, Boolean(r.stream)]),
+    ).toEqual(
+      expect.arrayContaining([
+        [JANE, 499, 'client_closed_request', true],
+        [JANE, 499, 'client_closed_request', true],
+        [JANE, 200, null, false],
+        [JANE, 200, null, false],
+      ]),
+    );
+    // The two that left made no model call.
+    expect(env.standIn.spendLogs()).toHaveLength(2);
     expect(env.standIn.streams()).toMatchObject({ completed: 0, aborted: 0 });
     // Both slots are free again (the limit is 2): two calls at once pass.
     const next = await Promise.all(
