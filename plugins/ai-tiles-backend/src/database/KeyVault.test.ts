@@ -115,6 +115,32 @@ describe.each(databases.eachSupportedId())('KeyVault on %s', databaseId => {
     expect(await v.decrypt(JANE)).toBe('sk-raw-abcd');
   });
 
+  it('keeps bound values (key hash, encrypted key) out of its errors', async () => {
+    const v = vault();
+    const now = new Date();
+    expect(await v.claimNew(JANE, FIELDS, 'mine', now)).toBe(true);
+    const keyHash = 'c0ffee'.repeat(10);
+    // The write fails in the driver: knex's own message would list the values.
+    await knex.schema.dropTable('ai_user_keys');
+    const error = await v
+      .activate(
+        JANE,
+        'mine',
+        { rawKey: 'sk-raw-wxyz', keyHash, litellmUserId: JANE, rotated: false },
+        now,
+      )
+      .then(
+        () => undefined,
+        e => e as Error,
+      );
+    expect(error?.message).toMatch(
+      /^Storing the new key of user:default\/jane\.doe in the key vault failed/,
+    );
+    expect(error?.message).not.toContain(keyHash);
+    expect(error?.message).not.toContain('wxyz');
+    expect(error?.message).not.toContain('encrypted_key');
+  });
+
   it('re-encrypts old rows with the active key; old rows decrypt until then', async () => {
     const old = vault([ENC_OLD]);
     const now = new Date();

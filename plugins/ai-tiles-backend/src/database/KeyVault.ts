@@ -1,6 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
 import { EncryptedValue, KeyEncryption } from '../service/crypto/KeyEncryption';
+import { withoutBoundValues } from './secretWrites';
 
 const TABLE = 'ai_user_keys';
 
@@ -189,21 +190,24 @@ export class KeyVault {
     now: Date,
   ): Promise<ActiveKeyRecord | undefined> {
     const encrypted = this.encryption.encrypt(key.rawKey, userRef);
-    const [row] = await this.knex<KeyRow>(TABLE)
-      .where({ user_ref: userRef, claim_id: claimId, status: 'pending' })
-      .update({
-        status: 'active',
-        litellm_user_id: key.litellmUserId,
-        key_hash: key.keyHash,
-        key_last4: key.rawKey.slice(-4),
-        encrypted_key: encrypted.ciphertext,
-        encryption_key_id: encrypted.keyId,
-        claim_id: null,
-        claimed_at: null,
-        updated_at: now,
-        ...(key.rotated ? { rotated_at: now } : {}),
-      })
-      .returning('*');
+    const [row] = await withoutBoundValues(
+      `Storing the new key of ${userRef} in the key vault`,
+      this.knex<KeyRow>(TABLE)
+        .where({ user_ref: userRef, claim_id: claimId, status: 'pending' })
+        .update({
+          status: 'active',
+          litellm_user_id: key.litellmUserId,
+          key_hash: key.keyHash,
+          key_last4: key.rawKey.slice(-4),
+          encrypted_key: encrypted.ciphertext,
+          encryption_key_id: encrypted.keyId,
+          claim_id: null,
+          claimed_at: null,
+          updated_at: now,
+          ...(key.rotated ? { rotated_at: now } : {}),
+        })
+        .returning('*'),
+    );
     return row ? (toRecord(row) as ActiveKeyRecord) : undefined;
   }
 
@@ -316,16 +320,19 @@ export class KeyVault {
           continue;
         }
         const next = this.encryption.encrypt(plaintext, row.user_ref);
-        const updated = await this.knex(TABLE)
-          .where({
-            user_ref: row.user_ref,
-            encrypted_key: old.ciphertext,
-            encryption_key_id: old.keyId,
-          })
-          .update({
-            encrypted_key: next.ciphertext,
-            encryption_key_id: next.keyId,
-          });
+        const updated = await withoutBoundValues(
+          `Re-encrypting the stored key of ${row.user_ref}`,
+          this.knex(TABLE)
+            .where({
+              user_ref: row.user_ref,
+              encrypted_key: old.ciphertext,
+              encryption_key_id: old.keyId,
+            })
+            .update({
+              encrypted_key: next.ciphertext,
+              encryption_key_id: next.keyId,
+            }),
+        );
         if (updated === 1) reencrypted++;
         else skipped.add(row.user_ref); // changed meanwhile: written with the active key
       }
