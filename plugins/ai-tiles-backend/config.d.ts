@@ -5,8 +5,8 @@ export interface Config {
       /** Heading of the policy page. */
       title?: string;
       /**
-       * Version of the policy text. Raise it whenever the text changes materially:
-       * employees are asked to accept the new version.
+       * Version of the policy text (at most 100 characters). Raise it whenever
+       * the text changes materially: employees are asked to accept the new version.
        */
       version: string;
       /**
@@ -113,7 +113,8 @@ export interface Config {
         entityRef: string;
         /**
          * The Dify app's API key, for looking up Dify end users
-         * (`GET /v1/end-users/{id}`, newer Dify); needs aiTiles.dify.baseUrl.
+         * (`GET /v1/end-users/{id}`, newer Dify). Only for clients of kind
+         * `dify`; needs aiTiles.dify.baseUrl (both checked at start).
          * @visibility secret
          */
         difyApiKey?: string;
@@ -156,7 +157,7 @@ export interface Config {
 
     /** The Dify deployment the AI apps run on. */
     dify?: {
-      /** Dify API base URL as the backend reaches it, e.g. http://dify-api:5001. */
+      /** Dify API base URL as the backend reaches it, e.g. http://dify-api:5001 (http or https). */
       baseUrl?: string;
     };
   };

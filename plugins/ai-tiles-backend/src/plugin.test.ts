@@ -95,10 +95,13 @@ describe('aiTilesPlugin', () => {
     );
   });
 
-  it('fails at startup on an empty version or an empty file', async () => {
+  it('fails at startup on an empty or overlong version or an empty file', async () => {
     await expect(
       start({ policy: { version: '  ', path: policyPath } }),
     ).rejects.toThrow('aiTiles.policy.version must not be empty');
+    await expect(
+      start({ policy: { version: 'v'.repeat(101), path: policyPath } }),
+    ).rejects.toThrow('aiTiles.policy.version must be at most 100 characters');
 
     const empty = join(dir, 'empty.md');
     await writeFile(empty, '\n  \n');

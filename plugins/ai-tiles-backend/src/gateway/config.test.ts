@@ -121,6 +121,30 @@ describe('readGatewayConfig', () => {
     expect(() => read(gateway)).toThrow(message);
   });
 
+  it('refuses a Dify API key the end-user lookup cannot use', () => {
+    const dify = { id: 'x', kind: 'dify', token, entityRef: 'a' };
+    expect(() => read({ clients: [{ ...dify, difyApiKey: 'k' }] })).toThrow(
+      "aiTiles.gateway.clients[0].difyApiKey needs aiTiles.dify.baseUrl (Dify's API, for the end-user lookup)",
+    );
+    expect(() =>
+      read(
+        { clients: [{ ...dify, kind: 'openwebui', difyApiKey: 'k' }] },
+        { dify: { baseUrl: 'http://dify' } },
+      ),
+    ).toThrow(
+      'aiTiles.gateway.clients[0].difyApiKey is only for clients of kind dify',
+    );
+    expect(() =>
+      read({ clients: [dify] }, { dify: { baseUrl: 'dify-api:5001' } }),
+    ).toThrow('aiTiles.dify.baseUrl must be an http(s) URL');
+    expect(
+      read(
+        { clients: [{ ...dify, difyApiKey: 'k' }] },
+        { dify: { baseUrl: 'http://dify-api:5001' } },
+      )?.clients[0].difyApiKey,
+    ).toBe('k');
+  });
+
   it("refuses Backstage's own port for the gateway's", () => {
     const gateway = {
       clients: [{ id: 'x', kind: 'dify', token, entityRef: 'a' }],

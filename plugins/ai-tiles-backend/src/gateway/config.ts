@@ -177,6 +177,21 @@ export function readGatewayConfig(
     );
   }
   const difyBaseUrl = config.getOptionalString('aiTiles.dify.baseUrl');
+  if (difyBaseUrl !== undefined && !/^https?:\/\/[^/]/i.test(difyBaseUrl)) {
+    throw new Error('aiTiles.dify.baseUrl must be an http(s) URL');
+  }
+  g.clients.forEach((client, index) => {
+    if (client.difyApiKey === undefined) return;
+    const where = `aiTiles.gateway.clients[${index}].difyApiKey`;
+    if (client.kind !== 'dify') {
+      throw new Error(`${where} is only for clients of kind dify`);
+    }
+    if (!difyBaseUrl) {
+      throw new Error(
+        `${where} needs aiTiles.dify.baseUrl (Dify's API, for the end-user lookup)`,
+      );
+    }
+  });
   return {
     upstreamUrl: (g.upstreamUrl ?? access.litellm.baseUrl).replace(/\/+$/, ''),
     clients: g.clients,

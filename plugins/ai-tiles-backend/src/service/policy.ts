@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 
 const DEFAULT_TITLE = 'Acceptable use of AI';
 const MAX_POLICY_BYTES = 256 * 1024;
+const MAX_VERSION_LENGTH = 100;
 
 /**
  * Reads the acceptable-use policy named in `aiTiles.policy` once, at startup,
@@ -25,6 +26,12 @@ export async function loadPolicy(
   const path = resolve(policyConfig.getString('path'));
   if (!version) {
     throw new Error('aiTiles.policy.version must not be empty');
+  }
+  // Stored with every acceptance (a column of this width).
+  if (version.length > MAX_VERSION_LENGTH) {
+    throw new Error(
+      `aiTiles.policy.version must be at most ${MAX_VERSION_LENGTH} characters`,
+    );
   }
 
   let markdown: string;
