@@ -132,6 +132,20 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     authorization: `Bearer ${DIFY_TOKEN}`,
     'content-type': 'application/json',
   });
+  /** Jane sends an audio file for transcription through Open WebUI (multipart). */
+  const transcribe = (base: string, audio: Buffer, name = 'a.wav') => {
+    const form = new FormData();
+    form.append('model', 'whisper-1');
+    form.append('file', new Blob([audio]), name);
+    return fetch(`${base}/audio/transcriptions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${OPENWEBUI_TOKEN}`,
+        'x-openwebui-user-email': 'jane.doe@example.com',
+      },
+      body: form,
+    });
+  };
 
   const keyOwner = (hash: string) =>
     env.standIn.keys().find(k => k.token === hash)?.user_id;
@@ -534,17 +548,7 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     );
     // An upload refused before it streamed on is read to its end (into the
     // void) before the 403: the connection stays open for the next call.
-    const form = new FormData();
-    form.append('model', 'whisper-1');
-    form.append('file', new Blob([Buffer.alloc(8 * 1024 * 1024)]), 'a.wav');
-    const upload = await fetch(`${base}/audio/transcriptions`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${OPENWEBUI_TOKEN}`,
-        'x-openwebui-user-email': 'jane.doe@example.com',
-      },
-      body: form,
-    });
+    const upload = await transcribe(base, Buffer.alloc(8 * 1024 * 1024));
     expect(upload.status).toBe(403);
     expect(upload.headers.get('connection')).not.toBe('close');
     expect((await upload.json()).error.code).toBe('policy_not_accepted');
@@ -595,17 +599,7 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     const { server, base } = await start();
     await accept(server, JANE);
     const audio = Buffer.alloc(3 * 1024 * 1024 + 7, 1);
-    const form = new FormData();
-    form.append('model', 'whisper-1');
-    form.append('file', new Blob([audio]), 'meeting.wav');
-    const res = await fetch(`${base}/audio/transcriptions`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${OPENWEBUI_TOKEN}`,
-        'x-openwebui-user-email': 'jane.doe@example.com',
-      },
-      body: form,
-    });
+    const res = await transcribe(base, audio, 'meeting.wav');
     expect(res.status).toBe(200);
     expect((await res.json()).text).toContain(`(${audio.length} bytes)`);
     expect(env.standIn.uploads()[0].bytes).toBe(audio.length);
@@ -652,17 +646,7 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     });
     expect(anonymous.status).toBe(401);
     expect((await anonymous.json()).error.code).toBe('invalid_api_key');
-    const form = new FormData();
-    form.append('model', 'whisper-1');
-    form.append('file', new Blob([Buffer.alloc(10_000)]), 'a.wav');
-    const upload = await fetch(`${base}/audio/transcriptions`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${OPENWEBUI_TOKEN}`,
-        'x-openwebui-user-email': 'jane.doe@example.com',
-      },
-      body: form,
-    });
+    const upload = await transcribe(base, Buffer.alloc(10_000));
     expect(upload.status).toBe(413);
 
     env.standIn.configure({ streamChunkDelayMs: 100 });

@@ -76,6 +76,11 @@ describe('IdentityResolver, Dify end users', () => {
     await new Promise(r => setTimeout(r, 5));
   };
 
+  const ASKED_APP = { kind: 'app', reason: 'unknown-employee' };
+  const ASKED_JANE = { kind: 'employee', userRef: JANE };
+  const ask = (identity: IdentityResolver) =>
+    identity.resolve(DIFY, undefined, END_USER);
+
   beforeEach(() => {
     clock = 1_000_000;
     lookups = 0;
@@ -86,32 +91,23 @@ describe('IdentityResolver, Dify end users', () => {
     const identity = resolver();
     answers = [json(503, { message: 'busy' }), jane];
     // Dify failing: charged to the app, and the connection is given back.
-    await expect(identity.resolve(DIFY, undefined, END_USER)).resolves.toEqual({
-      kind: 'app',
-      reason: 'unknown-employee',
-    });
+    await expect(ask(identity)).resolves.toEqual(ASKED_APP);
     expect(cancelled).toBe(1);
     await advance(1_000);
-    await identity.resolve(DIFY, undefined, END_USER);
+    await ask(identity);
     expect(lookups).toBe(1);
     await advance(5_000);
-    await expect(identity.resolve(DIFY, undefined, END_USER)).resolves.toEqual({
-      kind: 'employee',
-      userRef: JANE,
-    });
+    await expect(ask(identity)).resolves.toEqual(ASKED_JANE);
     expect(lookups).toBe(2);
 
     const other = resolver();
     answers = [json(404, { code: 'end_user_not_found' }), jane];
-    await other.resolve(DIFY, undefined, END_USER);
+    await ask(other);
     await advance(30_000);
-    await other.resolve(DIFY, undefined, END_USER);
+    await ask(other);
     expect(lookups).toBe(3);
     await advance(31_000);
-    await expect(other.resolve(DIFY, undefined, END_USER)).resolves.toEqual({
-      kind: 'employee',
-      userRef: JANE,
-    });
+    await expect(ask(other)).resolves.toEqual(ASKED_JANE);
     expect(lookups).toBe(4);
   });
 
@@ -123,15 +119,9 @@ describe('IdentityResolver, Dify end users', () => {
       },
       jane,
     ];
-    await expect(identity.resolve(DIFY, undefined, END_USER)).resolves.toEqual({
-      kind: 'app',
-      reason: 'unknown-employee',
-    });
+    await expect(ask(identity)).resolves.toEqual(ASKED_APP);
     await advance(6_000);
-    await expect(identity.resolve(DIFY, undefined, END_USER)).resolves.toEqual({
-      kind: 'employee',
-      userRef: JANE,
-    });
+    await expect(ask(identity)).resolves.toEqual(ASKED_JANE);
     expect(lookups).toBe(2);
   });
 });
