@@ -58,6 +58,8 @@ export interface AiTilesPluginOptions {
   difyFetch?: typeof fetch;
   /** Ledger batching (tests flush at once). */
   ledger?: { flushIntervalMs?: number };
+  /** How long calls under way may take to finish when the backend stops; default 10 s. */
+  gatewayShutdownGraceMs?: number;
 }
 
 /**
@@ -217,8 +219,8 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
               });
               const service = gateway;
               lifecycle.addShutdownHook(async () => {
-                await listener?.close();
-                await service.close();
+                await listener?.close(options.gatewayShutdownGraceMs);
+                await service.close(options.gatewayShutdownGraceMs);
                 await ledger.flush();
               });
             }

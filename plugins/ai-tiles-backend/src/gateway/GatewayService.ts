@@ -132,6 +132,9 @@ export class GatewayService {
   private readonly tagCache = new Map<string, string>();
   /** Ledger rows still waiting for their cost (awaited on close). */
   private readonly recording = new Set<Promise<void>>();
+  /** Calls being served, by their abort: waited for (then cut) on close. */
+  private readonly inFlight = new Set<AbortController>();
+  private lastCallEnded?: () => void;
 
   constructor(private readonly options: GatewayServiceOptions) {
     const { config } = options;
@@ -165,10 +168,24 @@ export class GatewayService {
     return tags;
   }
 
-  /** After the last calls: their ledger rows are handed over, then the pool closes. */
-  async close(): Promise<void> {
-    await Promise.allSettled([...this.recording]);
+  /**
+   * On shutdown, once no new calls arrive (the gateway's own port is closed;
+   * Backstage refuses calls to a stopping plugin): calls under way get
+   * `graceMs` to finish, then they are cut with a 503; their ledger rows are
+   * handed over before the ledger's last flush.
+   */
+  async close(graceMs = 10_000): Promise<void> {
+    if (this.inFlight.size) {
+      const cut = setTimeout(() => {
+        for (const abort of this.inFlight) abort.abort(shuttingDown());
+      }, graceMs);
+      await new Promise<void>(resolve => {
+        this.lastCallEnded = resolve;
+      });
+      clearTimeout(cut);
+    }
     await this.pool.close();
+    await Promise.allSettled([...this.recording]);
   }
 
   /**
@@ -211,6 +228,7 @@ export class GatewayService {
     // or key is looked up must not get a model call, and gives its slot
     // back at once (its key may take a while: provisioning).
     const abort = new AbortController();
+    this.inFlight.add(abort);
     let released: (() => void) | undefined;
     const onClose = () => {
       if (res.writableFinished) return;
@@ -238,7 +256,7 @@ export class GatewayService {
       call.identity = identity;
       if (identity.kind === 'employee') {
         call.userRef = identity.userRef;
-        if (abort.signal.aborted) throw clientGone();
+        if (abort.signal.aborted) throw abort.signal.reason ?? clientGone();
         released = this.concurrency.acquire(identity.userRef);
       }
       const charged = await this.options.keys.keyFor(client, identity);
@@ -253,6 +271,8 @@ export class GatewayService {
       if (route.ledger && call.charged) this.record(call, client);
     }
     if (refusal) await this.refuse(req, res, refusal);
+    this.inFlight.delete(abort);
+    if (!this.inFlight.size) this.lastCallEnded?.();
   }
 
   private parseJson(body: Buffer | undefined): Record<string, unknown> {
@@ -325,7 +345,7 @@ export class GatewayService {
 
     let upstream: UpstreamResponse;
     for (let attempt = 0; ; attempt++) {
-      if (signal.aborted) throw clientGone();
+      if (signal.aborted) throw signal.reason ?? clientGone();
       headers.authorization = `Bearer ${call.charged!.rawKey}`;
       upstream = await callUpstream(
         this.pool,
@@ -552,6 +572,15 @@ export class GatewayService {
     }
     return { costSource: 'none' };
   }
+}
+
+/** Why calls still open at the end of the shutdown grace are cut. */
+function shuttingDown(): GatewayError {
+  return new GatewayError(
+    503,
+    'service_unavailable',
+    'The AI gateway is restarting; try again in a moment',
+  );
 }
 
 /** Where LiteLLM reads a body's metadata: `litellm_metadata` when present, else `metadata`. */

@@ -943,6 +943,59 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     await expect(fetch(`${own}/models`)).rejects.toThrow();
   });
 
+  it("stops cleanly: open calls through Backstage's router finish and are recorded, new ones get 503", async () => {
+    const { server, base, backend } = await start();
+    await accept(server, JANE);
+    env.standIn.configure({ streamChunkDelayMs: 100 });
+    const open = await fetch(`${base}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify(chatBody({ stream: true, mock_stream_chunks: 5 })),
+    });
+    expect(open.status).toBe(200);
+    const stopped = backend.stop();
+    await new Promise(r => setTimeout(r, 50));
+    const late = await fetch(`${base}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify(chatBody()),
+    });
+    // Backstage itself refuses calls to a plugin that is stopping.
+    expect(late.status).toBe(503);
+    expect(await open.text()).toContain('data: [DONE]');
+    await stopped;
+    const rows = await env.knex('ai_gateway_calls');
+    expect(rows.map(r => [r.user_ref, r.status, Boolean(r.stream)])).toEqual([
+      [JANE, 200, true],
+    ]);
+    expect(env.standIn.spendLogs()).toHaveLength(1);
+  });
+
+  it('cuts calls still open at the end of the shutdown grace, and records them', async () => {
+    const { server, base, backend } = await start({}, {}, undefined, {
+      gatewayShutdownGraceMs: 300,
+    });
+    await accept(server, JANE);
+    env.standIn.configure({ streamChunkDelayMs: 100 });
+    const open = await fetch(`${base}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify(chatBody({ stream: true, mock_stream_chunks: 50 })),
+    });
+    expect(open.status).toBe(200);
+    const started = Date.now();
+    await backend.stop();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    // The stream ends early, without its last event.
+    const text = await open.text().catch(() => '');
+    expect(text).not.toContain('[DONE]');
+    const rows = await env.knex('ai_gateway_calls');
+    expect(rows.map(r => [r.user_ref, r.status, r.error_type])).toEqual([
+      [JANE, 503, 'service_unavailable'],
+    ]);
+    await waitFor(async () => env.standIn.streams().aborted === 1 || undefined);
+  });
+
   it('answers 503 in OpenAI shape when the gateway is not configured', async () => {
     const { server } = await startAiTiles({
       knex: env.knex,
