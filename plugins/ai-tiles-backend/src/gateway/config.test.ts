@@ -117,6 +117,20 @@ describe('readGatewayConfig', () => {
       },
       'aiTiles.gateway.listen.port',
     ],
+    [
+      {
+        clients: [{ id: 'x', kind: 'dify', token, entityRef: 'a' }],
+        limits: { maxBodyByte: 1024 },
+      },
+      "aiTiles.gateway.limits Unrecognized key(s) in object: 'maxBodyByte'",
+    ],
+    [
+      {
+        clients: [{ id: 'x', kind: 'dify', token, entityRef: 'a' }],
+        limit: { maxBodyBytes: 1024 },
+      },
+      "aiTiles.gateway Unrecognized key(s) in object: 'limit'",
+    ],
   ])('rejects %j naming the path', (gateway, message) => {
     expect(() => read(gateway)).toThrow(message);
   });
