@@ -102,18 +102,22 @@ function isRunning(proc: Proc) {
   return proc.child.exitCode === null && proc.child.signalCode === null;
 }
 
-async function stop(proc: Proc) {
-  if (!isRunning(proc) || !proc.child.pid) return;
+/** Stops a process (SIGTERM, SIGKILL after a bound); false when it had to be killed. */
+async function stop(proc: Proc): Promise<boolean> {
+  if (!isRunning(proc) || !proc.child.pid) return true;
   const pid = proc.child.pid;
   try {
     process.kill(-pid, 'SIGTERM');
   } catch {
-    return;
+    return true;
   }
+  const started = Date.now();
   const stopped = await Promise.race([
     proc.exited.then(() => true),
     sleep(STOP_TIMEOUT_MS).then(() => false),
   ]);
+  if (stopped)
+    log(`${proc.name} exited ${Date.now() - started} ms after SIGTERM`);
   if (!stopped) {
     log(`${proc.name} did not stop within ${STOP_TIMEOUT_MS} ms, killing it`);
     try {
@@ -122,6 +126,7 @@ async function stop(proc: Proc) {
       // already gone
     }
   }
+  return stopped;
 }
 
 /** Polls `check` until it returns a value, the process dies or time runs out. */
@@ -447,8 +452,20 @@ export default async function globalSetup() {
   }
 
   return async () => {
+    // The backend first, alone: a production stop must finish within a
+    // pod's grace period (SIGTERM, then SIGKILL after 30 s in Kubernetes),
+    // or the gateway's last ledger rows are lost.
+    const backend = procs.find(p => p.name === 'backend');
+    const backendStopped = backend ? await stop(backend) : true;
     await stopAll();
     process.removeListener('exit', onExit);
     log(`stopped; logs kept in ${workDir}`);
+    if (!backendStopped) {
+      throw new Error(
+        `The backend (NODE_ENV=production) did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM. Last log lines (${
+          backend!.logFile
+        }):\n${tail(backend!.logFile)}`,
+      );
+    }
   };
 }
