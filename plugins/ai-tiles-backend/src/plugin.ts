@@ -58,7 +58,7 @@ export interface AiTilesPluginOptions {
   difyFetch?: typeof fetch;
   /** Ledger batching (tests flush at once). */
   ledger?: { flushIntervalMs?: number };
-  /** How long calls under way may take to finish when the backend stops; default 10 s. */
+  /** How long calls under way (on both ports) may take to finish when the backend stops; default 10 s. */
   gatewayShutdownGraceMs?: number;
 }
 
@@ -219,8 +219,13 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
               });
               const service = gateway;
               lifecycle.addShutdownHook(async () => {
-                await listener?.close(options.gatewayShutdownGraceMs);
-                await service.close(options.gatewayShutdownGraceMs);
+                // One grace for the calls on both ports: the stop stays
+                // within a pod's grace period (see the root README).
+                const deadline =
+                  Date.now() + (options.gatewayShutdownGraceMs ?? 10_000);
+                const left = () => Math.max(0, deadline - Date.now());
+                await listener?.close(left());
+                await service.close(left());
                 await ledger.flush();
               });
             }
