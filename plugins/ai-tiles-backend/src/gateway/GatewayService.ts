@@ -270,9 +270,12 @@ export class GatewayService {
       released?.();
       if (route.ledger && call.charged) this.record(call, client);
     }
-    if (refusal) await this.refuse(req, res, refusal);
-    this.inFlight.delete(abort);
-    if (!this.inFlight.size) this.lastCallEnded?.();
+    try {
+      if (refusal) await this.refuse(req, res, refusal);
+    } finally {
+      this.inFlight.delete(abort);
+      if (!this.inFlight.size) this.lastCallEnded?.();
+    }
   }
 
   private parseJson(body: Buffer | undefined): Record<string, unknown> {
