@@ -132,6 +132,18 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     authorization: `Bearer ${DIFY_TOKEN}`,
     'content-type': 'application/json',
   });
+  /** Jane chats through Open WebUI; `extra` goes into the request body. */
+  const chatAsJane = (
+    base: string,
+    extra: object = {},
+    init: RequestInit = {},
+  ) =>
+    fetch(`${base}/chat/completions`, {
+      method: 'POST',
+      headers: asOpenWebUi('jane.doe@example.com'),
+      body: JSON.stringify(chatBody(extra)),
+      ...init,
+    });
   /** Jane sends an audio file for transcription through Open WebUI (multipart). */
   const transcribe = (base: string, audio: Buffer, name = 'a.wav') => {
     const form = new FormData();
@@ -368,11 +380,7 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     env.standIn.configure({ streamChunkDelayMs: 80 });
 
     const sent = performance.now();
-    const res = await fetch(`${base}/chat/completions`, {
-      method: 'POST',
-      headers: asOpenWebUi('jane.doe@example.com'),
-      body: JSON.stringify(chatBody({ stream: true, mock_stream_chunks: 6 })),
-    });
+    const res = await chatAsJane(base, { stream: true, mock_stream_chunks: 6 });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const { text, arrivals } = await readStream(res);
@@ -396,12 +404,9 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
 
     // A client that asks for usage gets it.
     env.standIn.configure({ streamChunkDelayMs: 0 });
-    const withUsage = await fetch(`${base}/chat/completions`, {
-      method: 'POST',
-      headers: asOpenWebUi('jane.doe@example.com'),
-      body: JSON.stringify(
-        chatBody({ stream: true, stream_options: { include_usage: true } }),
-      ),
+    const withUsage = await chatAsJane(base, {
+      stream: true,
+      stream_options: { include_usage: true },
     });
     expect((await readStream(withUsage)).text).toContain('"usage":{');
   });
@@ -411,12 +416,11 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     await accept(server, JANE);
     env.standIn.configure({ streamChunkDelayMs: 100 });
     const abort = new AbortController();
-    const res = await fetch(`${base}/chat/completions`, {
-      method: 'POST',
-      headers: asOpenWebUi('jane.doe@example.com'),
-      body: JSON.stringify(chatBody({ stream: true, mock_stream_chunks: 50 })),
-      signal: abort.signal,
-    });
+    const res = await chatAsJane(
+      base,
+      { stream: true, mock_stream_chunks: 50 },
+      { signal: abort.signal },
+    );
     const reader = res.body!.getReader();
     await reader.read();
     abort.abort();
@@ -537,11 +541,7 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
 
   it('asks employees to accept the policy first, and charges Open WebUI calls without an e-mail to the app', async () => {
     const { base } = await start();
-    const refused = await fetch(`${base}/chat/completions`, {
-      method: 'POST',
-      headers: asOpenWebUi('jane.doe@example.com'),
-      body: JSON.stringify(chatBody()),
-    });
+    const refused = await chatAsJane(base);
     expect(refused.status).toBe(403);
     expect((await refused.json()).error.message).toContain(
       'https://portal.example.com/ai/policy',
@@ -629,12 +629,8 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
   it('refuses bodies over the limit with 413 and extra concurrent calls with 429', async () => {
     const { server, base } = await start({}, { maxBodyBytes: 2048 });
     await accept(server, JANE);
-    const big = await fetch(`${base}/chat/completions`, {
-      method: 'POST',
-      headers: asOpenWebUi('jane.doe@example.com'),
-      body: JSON.stringify(
-        chatBody({ messages: [{ role: 'user', content: 'x'.repeat(4096) }] }),
-      ),
+    const big = await chatAsJane(base, {
+      messages: [{ role: 'user', content: 'x'.repeat(4096) }],
     });
     expect(big.status).toBe(413);
     expect((await big.json()).error.code).toBe('request_too_large');
@@ -652,30 +648,16 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     env.standIn.configure({ streamChunkDelayMs: 100 });
     const open = await Promise.all(
       [1, 2].map(() =>
-        fetch(`${base}/chat/completions`, {
-          method: 'POST',
-          headers: asOpenWebUi('jane.doe@example.com'),
-          body: JSON.stringify(
-            chatBody({ stream: true, mock_stream_chunks: 5 }),
-          ),
-        }),
+        chatAsJane(base, { stream: true, mock_stream_chunks: 5 }),
       ),
     );
-    const third = await fetch(`${base}/chat/completions`, {
-      method: 'POST',
-      headers: asOpenWebUi('jane.doe@example.com'),
-      body: JSON.stringify(chatBody()),
-    });
+    const third = await chatAsJane(base);
     expect(third.status).toBe(429);
     expect((await third.json()).error.code).toBe('concurrency_limit');
     await Promise.all(open.map(r => r.text()));
     // Slots are given back when calls end.
     env.standIn.configure({ streamChunkDelayMs: 0 });
-    const after = await fetch(`${base}/chat/completions`, {
-      method: 'POST',
-      headers: asOpenWebUi('jane.doe@example.com'),
-      body: JSON.stringify(chatBody()),
-    });
+    const after = await chatAsJane(base);
     expect(after.status).toBe(200);
   });
 
@@ -694,12 +676,9 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     await recordAcceptance(env.knex, JANE);
     const leave = [1, 2].map(() => new AbortController());
     const left = leave.map(abort =>
-      fetch(`${base}/chat/completions`, {
-        method: 'POST',
-        headers: asOpenWebUi('jane.doe@example.com'),
-        body: JSON.stringify(chatBody({ stream: true })),
-        signal: abort.signal,
-      }).catch(error => error.name),
+      chatAsJane(base, { stream: true }, { signal: abort.signal }).catch(
+        error => error.name,
+      ),
     );
     await generating.promise;
     leave.forEach(abort => abort.abort());
@@ -708,13 +687,7 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     await new Promise(r => setTimeout(r, 200));
     // Their slots are free at once (the limit is 2), while the key is still
     // being made: two new calls are taken, and wait for that key.
-    const waiting = [1, 2].map(() =>
-      fetch(`${base}/chat/completions`, {
-        method: 'POST',
-        headers: asOpenWebUi('jane.doe@example.com'),
-        body: JSON.stringify(chatBody()),
-      }),
-    );
+    const waiting = [1, 2].map(() => chatAsJane(base));
     await new Promise(r => setTimeout(r, 100));
     proceed.resolve();
     expect((await Promise.all(waiting)).map(r => r.status)).toEqual([200, 200]);
@@ -734,15 +707,7 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     expect(env.standIn.spendLogs()).toHaveLength(2);
     expect(env.standIn.streams()).toMatchObject({ completed: 0, aborted: 0 });
     // Both slots are free again (the limit is 2): two calls at once pass.
-    const next = await Promise.all(
-      [1, 2].map(() =>
-        fetch(`${base}/chat/completions`, {
-          method: 'POST',
-          headers: asOpenWebUi('jane.doe@example.com'),
-          body: JSON.stringify(chatBody()),
-        }),
-      ),
-    );
+    const next = await Promise.all([1, 2].map(() => chatAsJane(base)));
     expect(next.map(r => r.status)).toEqual([200, 200]);
   });
 
@@ -750,33 +715,19 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     const { server, base } = await start({}, { timeoutMs: 300 });
     await accept(server, JANE);
     // Provision first, so only the model call meets the failures.
-    await (
-      await fetch(`${base}/chat/completions`, {
-        method: 'POST',
-        headers: asOpenWebUi('jane.doe@example.com'),
-        body: JSON.stringify(chatBody()),
-      })
-    ).text();
+    await (await chatAsJane(base)).text();
     env.standIn.setFailureMode({
       mode: 'hang',
       routes: ['/v1/chat/completions'],
     } as any);
-    const slow = await fetch(`${base}/chat/completions`, {
-      method: 'POST',
-      headers: asOpenWebUi('jane.doe@example.com'),
-      body: JSON.stringify(chatBody()),
-    });
+    const slow = await chatAsJane(base);
     expect(slow.status).toBe(504);
     expect((await slow.json()).error.type).toBe('timeout_error');
     env.standIn.setFailureMode(null);
 
     await env.standIn.close();
     const started = performance.now();
-    const down = await fetch(`${base}/chat/completions`, {
-      method: 'POST',
-      headers: asOpenWebUi('jane.doe@example.com'),
-      body: JSON.stringify(chatBody()),
-    });
+    const down = await chatAsJane(base);
     expect(down.status).toBe(502);
     expect((await down.json()).error.type).toBe('api_connection_error');
     expect(performance.now() - started).toBeLessThan(2000);
@@ -785,11 +736,7 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
   it("passes LiteLLM's own errors through with their status and body", async () => {
     const { server, base } = await start();
     await accept(server, JANE);
-    const res = await fetch(`${base}/chat/completions`, {
-      method: 'POST',
-      headers: asOpenWebUi('jane.doe@example.com'),
-      body: JSON.stringify(chatBody({ model: 'no-such-model' })),
-    });
+    const res = await chatAsJane(base, { model: 'no-such-model' });
     const direct = await fetch(`${env.standIn.url}/v1/chat/completions`, {
       method: 'POST',
       headers: {
@@ -814,12 +761,7 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     });
     const b = await start();
     await accept(a.server, JANE);
-    const chat = () =>
-      fetch(`${a.base}/chat/completions`, {
-        method: 'POST',
-        headers: asOpenWebUi('jane.doe@example.com'),
-        body: JSON.stringify(chatBody()),
-      });
+    const chat = () => chatAsJane(a.base);
     const janeKeys = () => env.standIn.keys().filter(k => k.user_id === JANE);
     const stored = async () =>
       (await env.knex('ai_user_keys').where({ user_ref: JANE }).first())
@@ -893,11 +835,7 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     expect(text.trim().endsWith('data: [DONE]')).toBe(true);
     expect(text).not.toContain('"usage":{');
     // Backstage's mount serves the same gateway at the same time.
-    const viaBackstage = await fetch(`${base}/chat/completions`, {
-      method: 'POST',
-      headers: asOpenWebUi('jane.doe@example.com'),
-      body: JSON.stringify(chatBody()),
-    });
+    const viaBackstage = await chatAsJane(base);
     expect(viaBackstage.status).toBe(200);
 
     const logs = env.standIn.spendLogs();
@@ -947,19 +885,14 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     const { server, base, backend } = await start();
     await accept(server, JANE);
     env.standIn.configure({ streamChunkDelayMs: 100 });
-    const open = await fetch(`${base}/chat/completions`, {
-      method: 'POST',
-      headers: asOpenWebUi('jane.doe@example.com'),
-      body: JSON.stringify(chatBody({ stream: true, mock_stream_chunks: 5 })),
+    const open = await chatAsJane(base, {
+      stream: true,
+      mock_stream_chunks: 5,
     });
     expect(open.status).toBe(200);
     const stopped = backend.stop();
     await new Promise(r => setTimeout(r, 50));
-    const late = await fetch(`${base}/chat/completions`, {
-      method: 'POST',
-      headers: asOpenWebUi('jane.doe@example.com'),
-      body: JSON.stringify(chatBody()),
-    });
+    const late = await chatAsJane(base);
     // Backstage itself refuses calls to a plugin that is stopping.
     expect(late.status).toBe(503);
     expect(await open.text()).toContain('data: [DONE]');
@@ -977,10 +910,9 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     });
     await accept(server, JANE);
     env.standIn.configure({ streamChunkDelayMs: 100 });
-    const open = await fetch(`${base}/chat/completions`, {
-      method: 'POST',
-      headers: asOpenWebUi('jane.doe@example.com'),
-      body: JSON.stringify(chatBody({ stream: true, mock_stream_chunks: 50 })),
+    const open = await chatAsJane(base, {
+      stream: true,
+      mock_stream_chunks: 50,
     });
     expect(open.status).toBe(200);
     const started = Date.now();
@@ -1021,11 +953,7 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
       routes: ['/user/new', '/user/info'],
       times: 10,
     });
-    const res = await fetch(`${base}/chat/completions`, {
-      method: 'POST',
-      headers: asOpenWebUi('jane.doe@example.com'),
-      body: JSON.stringify(chatBody()),
-    });
+    const res = await chatAsJane(base);
     expect(res.status).toBe(503);
     const body = await res.json();
     expect(body.error.type).toBe('service_unavailable');
@@ -1034,11 +962,7 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     expect(env.standIn.users()).toEqual([]);
 
     env.standIn.setFailureMode(null);
-    const retry = await fetch(`${base}/chat/completions`, {
-      method: 'POST',
-      headers: asOpenWebUi('jane.doe@example.com'),
-      body: JSON.stringify(chatBody()),
-    });
+    const retry = await chatAsJane(base);
     expect(retry.status).toBe(200);
     expect(keyOwner(env.standIn.spendLogs()[0].api_key)).toBe(JANE);
   });
