@@ -116,9 +116,9 @@ async function stop(proc: Proc): Promise<boolean> {
     proc.exited.then(() => true),
     sleep(STOP_TIMEOUT_MS).then(() => false),
   ]);
-  if (stopped)
+  if (stopped) {
     log(`${proc.name} exited ${Date.now() - started} ms after SIGTERM`);
-  if (!stopped) {
+  } else {
     log(`${proc.name} did not stop within ${STOP_TIMEOUT_MS} ms, killing it`);
     try {
       process.kill(-pid, 'SIGKILL');

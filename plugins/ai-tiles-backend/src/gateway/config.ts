@@ -114,6 +114,13 @@ const schema = strictObject({
 }).superRefine((value, ctx) => {
   const seen = new Map<string, number>();
   value.clients.forEach((client, index) => {
+    if (client.difyApiKey !== undefined && client.kind !== 'dify') {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['clients', index, 'difyApiKey'],
+        message: 'is only for clients of kind dify',
+      });
+    }
     for (const [field, v] of [
       ['id', client.id],
       ['token', client.token],
@@ -176,18 +183,12 @@ export function readGatewayConfig(
   if (difyBaseUrl !== undefined && !/^https?:\/\/[^/]/i.test(difyBaseUrl)) {
     throw new Error('aiTiles.dify.baseUrl must be an http(s) URL');
   }
-  g.clients.forEach((client, index) => {
-    if (client.difyApiKey === undefined) return;
-    const where = `aiTiles.gateway.clients[${index}].difyApiKey`;
-    if (client.kind !== 'dify') {
-      throw new Error(`${where} is only for clients of kind dify`);
-    }
-    if (!difyBaseUrl) {
-      throw new Error(
-        `${where} needs aiTiles.dify.baseUrl (Dify's API, for the end-user lookup)`,
-      );
-    }
-  });
+  const keyed = g.clients.findIndex(c => c.difyApiKey !== undefined);
+  if (keyed >= 0 && !difyBaseUrl) {
+    throw new Error(
+      `aiTiles.gateway.clients[${keyed}].difyApiKey needs aiTiles.dify.baseUrl (Dify's API, for the end-user lookup)`,
+    );
+  }
   return {
     upstreamUrl: (g.upstreamUrl ?? access.litellm.baseUrl).replace(/\/+$/, ''),
     clients: g.clients,

@@ -28,6 +28,9 @@ export interface UpstreamResponse {
   dump(): Promise<void>;
 }
 
+const abortReason = (signal: AbortSignal): Error =>
+  signal.reason ?? new undiciErrors.RequestAbortedError();
+
 /** Bytes of an unwanted body read to keep its connection; past them it is cut. */
 const MAX_DUMPED = 64 * 1024;
 
@@ -58,7 +61,6 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamResponse {
   private sink?: BodySink;
   /** Ended or failed before a sink was attached. */
   private outcome?: { error?: Error };
-  private settled = false;
 
   constructor(
     private readonly signal: AbortSignal,
@@ -71,18 +73,14 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamResponse {
   }
 
   private readonly onAbort = () => {
-    this.controller?.abort(this.reason());
+    this.controller?.abort(abortReason(this.signal));
   };
-
-  private reason(): Error {
-    return this.signal.reason ?? new undiciErrors.RequestAbortedError();
-  }
 
   // --- undici's side ---
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.signal.aborted) controller.abort(this.reason());
+    if (this.signal.aborted) controller.abort(abortReason(this.signal));
   }
 
   onResponseStart(
@@ -119,8 +117,6 @@ class UpstreamCall implements Dispatcher.DispatchHandler, UpstreamResponse {
 
   /** The call is over: nothing is left listening on the caller's signal. */
   private finish() {
-    if (this.settled) return;
-    this.settled = true;
     this.signal.removeEventListener('abort', this.onAbort);
   }
 
@@ -223,7 +219,7 @@ export function callUpstream(
 ): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
-      reject(signal.reason ?? new undiciErrors.RequestAbortedError());
+      reject(abortReason(signal));
       return;
     }
     dispatcher.dispatch(options, new UpstreamCall(signal, { resolve, reject }));
