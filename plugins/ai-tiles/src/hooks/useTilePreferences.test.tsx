@@ -1,5 +1,6 @@
 import { mockApis, TestApiProvider } from '@backstage/frontend-test-utils';
 import { act, renderHook, waitFor } from '@testing-library/react';
+import { StorageValueSnapshot } from '@backstage/core-plugin-api';
 import { ReactNode } from 'react';
 import {
   FAVOURITES_KEY,
@@ -79,6 +80,68 @@ describe('useTilePreferences', () => {
     rerender();
     expect(result.current.toggleFavourite).toBe(first.toggleFavourite);
     expect(result.current.recordOpened).toBe(first.recordOpened);
+  });
+
+  it('applies changes made before the stored list is known on top of it', async () => {
+    // As the user-settings storage: nothing known until the backend answers.
+    const storage = mockApis.storage();
+    const bucket = storage.forBucket(PREFERENCES_BUCKET);
+    await bucket.set(RECENTLY_USED_KEY, ['component:default/old']);
+    await bucket.set(FAVOURITES_KEY, ['component:default/fav']);
+    const observers: Array<(snapshot: StorageValueSnapshot<any>) => void> = [];
+    jest
+      .spyOn(bucket, 'snapshot')
+      .mockImplementation(key => ({ key, presence: 'unknown' }));
+    jest.spyOn(bucket, 'observe$').mockImplementation(
+      key =>
+        ({
+          subscribe: ({ next }: { next: (s: any) => void }) => {
+            observers.push(s => s.key === key && next(s));
+            return { unsubscribe() {}, closed: false };
+          },
+        } as any),
+    );
+    const set = jest.spyOn(bucket, 'set');
+    const { result } = setup(storage);
+
+    act(() => result.current.recordOpened('component:default/new'));
+    act(() => result.current.toggleFavourite('component:default/star'));
+    // Shown at once, written only once the stored lists are known.
+    expect(result.current.recentlyUsed).toEqual(['component:default/new']);
+    expect(result.current.favourites).toEqual(['component:default/star']);
+    expect(set).not.toHaveBeenCalled();
+
+    act(() =>
+      observers.forEach(deliver => {
+        deliver({
+          key: RECENTLY_USED_KEY,
+          presence: 'present',
+          value: ['component:default/old'],
+        });
+        deliver({
+          key: FAVOURITES_KEY,
+          presence: 'present',
+          value: ['component:default/fav'],
+        });
+      }),
+    );
+    expect(result.current.recentlyUsed).toEqual([
+      'component:default/new',
+      'component:default/old',
+    ]);
+    expect(result.current.favourites).toEqual([
+      'component:default/fav',
+      'component:default/star',
+    ]);
+    expect(set).toHaveBeenCalledWith(RECENTLY_USED_KEY, [
+      'component:default/new',
+      'component:default/old',
+    ]);
+    expect(set).toHaveBeenCalledWith(FAVOURITES_KEY, [
+      'component:default/fav',
+      'component:default/star',
+    ]);
+    expect(set).toHaveBeenCalledTimes(2);
   });
 
   it('reverts and reports when the storage rejects a write', async () => {

@@ -29,6 +29,11 @@ function toRefList(value: unknown): readonly string[] {
  * A list of entity refs kept in the storage API: read from the snapshot,
  * updated live through `observe$` (other tabs, user-settings signals),
  * written optimistically so the UI answers at once.
+ *
+ * The user-settings storage knows nothing at first (its snapshot is
+ * `unknown` until the backend answered). Changes made before then are shown
+ * at once but written only once the stored list is known, applied on top of
+ * it: writing earlier would replace the stored list with the change alone.
  */
 function useStoredRefList(
   bucket: StorageApi,
@@ -46,26 +51,12 @@ function useStoredRefList(
   // While our own writes are in flight the local value is the newest one;
   // observed values would only replay intermediate states.
   const pendingWrites = useRef(0);
+  // Whether the stored value is known, and the changes waiting for it.
+  const loaded = useRef(false);
+  const waiting = useRef<Array<(prev: readonly string[]) => string[]>>([]);
 
-  useEffect(() => {
-    const snapshot = bucket.snapshot(key);
-    if (snapshot.presence !== 'unknown') {
-      setRefs(toRefList(snapshot.value));
-    }
-    const subscription = bucket.observe$(key).subscribe({
-      next: next => {
-        if (pendingWrites.current === 0 && next.presence !== 'unknown') {
-          setRefs(toRefList(next.value));
-        }
-      },
-    });
-    return () => subscription.unsubscribe();
-  }, [bucket, key]);
-
-  const update = useCallback(
-    (fn: (prev: readonly string[]) => string[]) => {
-      const previous = current.current;
-      const next = fn(previous);
+  const write = useCallback(
+    (previous: readonly string[], next: string[]) => {
       current.current = next;
       setRefs(next);
       pendingWrites.current += 1;
@@ -83,6 +74,46 @@ function useStoredRefList(
         });
     },
     [bucket, key, errorApi],
+  );
+
+  useEffect(() => {
+    loaded.current = false;
+    const known = (value: unknown) => {
+      const stored = toRefList(value);
+      const changes = waiting.current.splice(0);
+      loaded.current = true;
+      if (changes.length > 0) {
+        write(
+          stored,
+          changes.reduce<string[]>((prev, fn) => fn(prev), [...stored]),
+        );
+      } else if (pendingWrites.current === 0) {
+        setRefs(stored);
+      }
+    };
+    const snapshot = bucket.snapshot(key);
+    if (snapshot.presence !== 'unknown') {
+      known(snapshot.value);
+    }
+    const subscription = bucket.observe$(key).subscribe({
+      next: next => {
+        if (next.presence !== 'unknown') known(next.value);
+      },
+    });
+    return () => subscription.unsubscribe();
+  }, [bucket, key, write]);
+
+  const update = useCallback(
+    (fn: (prev: readonly string[]) => string[]) => {
+      if (!loaded.current) {
+        waiting.current.push(fn);
+        current.current = fn(current.current);
+        setRefs(current.current);
+        return;
+      }
+      write(current.current, fn(current.current));
+    },
+    [write],
   );
 
   return [refs, update];
