@@ -5,8 +5,9 @@ export interface Config {
     chat?: {
       /**
        * Absolute http(s) URL the Open Chat tile opens (Open WebUI). Overrides
-       * the launch link of the `ai-chat` catalog entity; when no such entity
-       * exists, the tile is still shown with this URL.
+       * the launch link of the `ai-chat` catalog entity named `open-chat`;
+       * when there is no such entity, an Open Chat tile with this URL is
+       * shown first. Other `ai-chat` entities keep their own launch links.
        * @visibility frontend
        */
       url?: string;

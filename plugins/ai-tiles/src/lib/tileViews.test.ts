@@ -67,6 +67,43 @@ describe('buildTileViews', () => {
     ]);
   });
 
+  it('points only the Open Chat tile at the configured chat URL', () => {
+    const tiles = tilesOf([
+      aiEntity({ name: 'legal-chat', type: 'ai-chat', title: 'Legal chat' }),
+      aiEntity({ name: 'open-chat', type: 'ai-chat', title: 'Open Chat' }),
+    ]);
+    const views = buildTileViews(tiles, 'https://webui.example.com/');
+    expect(views.map(v => [v.tile.name, v.launchHref])).toEqual([
+      ['open-chat', 'https://webui.example.com/'],
+      ['legal-chat', 'https://legal-chat.example.com/'],
+    ]);
+    // The app page of each tile opens the same address.
+    expect(launchHrefOf(tiles[0], 'https://webui.example.com/')).toBe(
+      'https://legal-chat.example.com/',
+    );
+  });
+
+  it('without an open-chat entity, shows Open Chat from config before the other chats', () => {
+    const tiles = tilesOf([
+      aiEntity({ name: 'legal-chat', type: 'ai-chat', title: 'Legal chat' }),
+    ]);
+    expect(
+      buildTileViews(tiles, 'https://webui.example.com/').map(v => [
+        v.tile.name,
+        v.isPrimaryChat,
+        v.isSynthetic,
+        v.launchHref,
+      ]),
+    ).toEqual([
+      ['open-chat', true, true, 'https://webui.example.com/'],
+      ['legal-chat', false, false, 'https://legal-chat.example.com/'],
+    ]);
+    // Without a configured URL, the first chat tile is the primary one.
+    expect(
+      buildTileViews(tiles).map(v => [v.tile.name, v.isPrimaryChat]),
+    ).toEqual([['legal-chat', true]]);
+  });
+
   it('precomputes labels and a lower-cased search haystack', () => {
     const view = buildTileViews(tilesOf()).find(
       v => v.tile.name === 'contract-summarizer',

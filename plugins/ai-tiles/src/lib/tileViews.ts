@@ -37,10 +37,15 @@ export function buildHaystack(tile: AiTile): string {
   return parts.join('\n').toLocaleLowerCase();
 }
 
+/** The Open Chat entity (`open-chat`), the one tile `aiTiles.chat.url` points elsewhere. */
+export const isOpenChat = (tile: AiTile): boolean =>
+  tile.runner === 'chat' && tile.name === OPEN_CHAT_NAME;
+
 /**
  * The URL a `chat`/`link` tile opens, if it is http(s); a `dify` tile has none.
- * For `chat` tiles the configured chat URL (`aiTiles.chat.url`) wins over the
- * entity's launch link.
+ * For the Open Chat tile the configured chat URL (`aiTiles.chat.url`) wins
+ * over the entity's launch link; other chat tiles (e.g. a team's chat with
+ * its own model preset) keep theirs.
  */
 export function launchHrefOf(
   tile: AiTile,
@@ -49,7 +54,7 @@ export function launchHrefOf(
   if (tile.runner === 'dify') {
     return undefined;
   }
-  if (tile.runner === 'chat' && isHttpUrl(chatUrlOverride)) {
+  if (isOpenChat(tile) && isHttpUrl(chatUrlOverride)) {
     return chatUrlOverride;
   }
   return isHttpUrl(tile.launchUrl) ? tile.launchUrl : undefined;
@@ -101,7 +106,9 @@ const byTitle = (a: AiTile, b: AiTile) =>
 
 /**
  * Orders parsed tiles for the grid (the Open Chat tile first, then other chat
- * tiles, then apps by title) and applies the chat URL from config.
+ * tiles, then apps by title) and applies the chat URL from config. The Open
+ * Chat tile is the `open-chat` entity; without one, a tile made from the
+ * configured chat URL; without that either, the first chat tile by title.
  *
  * @param chatUrl - `aiTiles.chat.url`; ignored unless it is an http(s) URL.
  */
@@ -110,11 +117,11 @@ export function buildTileViews(tiles: AiTile[], chatUrl?: string): TileView[] {
   const chats = tiles.filter(t => t.type === AI_CHAT_TYPE).sort(byTitle);
   const apps = tiles.filter(t => t.type !== AI_CHAT_TYPE).sort(byTitle);
 
-  const primaryIndex = Math.max(
-    0,
-    chats.findIndex(t => t.name === OPEN_CHAT_NAME),
-  );
-  const [primary] = chats.splice(primaryIndex, 1);
+  const openChatIndex = chats.findIndex(isOpenChat);
+  const [primary] =
+    openChatIndex >= 0 || !configChatUrl
+      ? chats.splice(Math.max(0, openChatIndex), 1)
+      : [];
 
   const views: TileView[] = [];
   if (primary) {
