@@ -1,6 +1,8 @@
 import { expect, test } from '@playwright/test';
 
 // Runs against the LiteLLM stand-in started by playwright.config.ts.
+test.use({ permissions: ['clipboard-read', 'clipboard-write'] });
+
 test('an employee accepts the policy, sees budget and key, reveals and rotates it', async ({
   page,
 }) => {
@@ -47,6 +49,18 @@ test('an employee accepts the policy, sees budget and key, reveals and rotates i
   await page.getByTestId('ai-access-rotate-confirm').click();
   await expect(masked).not.toHaveText(maskedBefore);
   await expect(masked).toHaveText(/^sk-\.\.\.[A-Za-z0-9_-]{4}$/);
+
+  // Copy without revealing: the new key goes to the clipboard, not on screen.
+  await expect(revealed).toHaveCount(0);
+  await page.getByTestId('ai-access-copy-key').click();
+  await expect(
+    page.getByText('Your API key was copied to the clipboard.'),
+  ).toBeVisible();
+  await expect(revealed).toHaveCount(0);
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  expect(copied.startsWith('sk-')).toBe(true);
+  expect(copied).not.toBe(raw);
+  expect(copied.slice(-4)).toBe((await masked.textContent())!.slice(-4));
 
   // The examples point at the configured LiteLLM URL and never contain the key.
   const examples = page.getByTestId('ai-access-examples');

@@ -1,8 +1,11 @@
+import { z } from 'zod';
+
 /** The acceptable-use policy as the backend serves it at `GET /api/ai-tiles/policy`. */
-export interface AiPolicyDocument {
+export const aiPolicyDocumentSchema = z.object({
   /** Version string from config; a new version means employees accept again. */
-  version: string;
-  title: string;
+  version: z.string(),
+  title: z.string(),
   /** Markdown text of the policy. */
-  markdown: string;
-}
+  markdown: z.string(),
+});
+export type AiPolicyDocument = z.infer<typeof aiPolicyDocumentSchema>;

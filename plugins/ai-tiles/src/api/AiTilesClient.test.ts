@@ -98,7 +98,17 @@ describe('AiTilesClient.getMyEntityProblems', () => {
     ).rejects.toBeInstanceOf(ResponseError);
     await expect(
       setup(jsonResponse(200, { rows: [] })).client.getMyEntityProblems(),
-    ).rejects.toThrow('expected { items: [] }');
+    ).rejects.toThrow(
+      'The list of AI entity problems from the catalog is malformed (items)',
+    );
+    // An item without its errors would break the panel that lists them.
+    await expect(
+      setup(
+        jsonResponse(200, {
+          items: [{ entityRef: 'component:default/x', owner: 'group:a' }],
+        }),
+      ).client.getMyEntityProblems(),
+    ).rejects.toThrow('malformed (items.0.errors)');
   });
 });
 

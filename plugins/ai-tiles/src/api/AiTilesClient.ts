@@ -5,25 +5,15 @@ import {
   AiAccessSummary,
   aiAccessSummarySchema,
   AiEntityProblem,
+  aiEntityProblemsResponseSchema,
   AiPolicyDocument,
+  aiPolicyDocumentSchema,
   revealKeyResponseSchema,
 } from '@internal/plugin-ai-tiles-common';
 import { AiTilesApi } from './AiTilesApi';
 
 /** Backend plugin id the client talks to (`/api/ai-tiles`). */
 const BACKEND_PLUGIN_ID = 'ai-tiles';
-
-function isPolicyDocument(value: unknown): value is AiPolicyDocument {
-  if (typeof value !== 'object' || value === null) {
-    return false;
-  }
-  const { version, title, markdown } = value as Record<string, unknown>;
-  return (
-    typeof version === 'string' &&
-    typeof title === 'string' &&
-    typeof markdown === 'string'
-  );
-}
 
 /** The schema validation result this client needs (zod's `safeParse`). */
 type SafeParse<T> = (
@@ -35,6 +25,9 @@ type SafeParse<T> = (
 /**
  * Validates a response body. The error names the offending fields only, never
  * their values: a body may hold a raw API key.
+ *
+ * @param what - the body and where it came from, e.g. `The revealed API key
+ * from the ai-tiles backend`
  */
 function parseBody<T>(what: string, safeParse: SafeParse<T>, body: unknown): T {
   const result = safeParse(body);
@@ -46,9 +39,7 @@ function parseBody<T>(what: string, safeParse: SafeParse<T>, body: unknown): T {
       result.error.issues.map(issue => issue.path.join('.') || '(body)'),
     ),
   ];
-  throw new Error(
-    `${what} from the ai-tiles backend is malformed (${fields.join(', ')})`,
-  );
+  throw new Error(`${what} is malformed (${fields.join(', ')})`);
 }
 
 /**
@@ -78,17 +69,11 @@ export class AiTilesClient implements AiTilesApi {
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
-    const body: unknown = await response.json();
-    if (!isPolicyDocument(body)) {
-      throw new Error(
-        'The acceptable-use policy from the ai-tiles backend is malformed: expected { version, title, markdown }',
-      );
-    }
-    return {
-      version: body.version,
-      title: body.title,
-      markdown: body.markdown,
-    };
+    return parseBody(
+      'The acceptable-use policy from the ai-tiles backend',
+      value => aiPolicyDocumentSchema.safeParse(value),
+      await response.json(),
+    );
   }
 
   async getMyEntityProblems(): Promise<AiEntityProblem[]> {
@@ -103,13 +88,11 @@ export class AiTilesClient implements AiTilesApi {
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
-    const body = (await response.json()) as { items?: unknown };
-    if (!Array.isArray(body?.items)) {
-      throw new Error(
-        'The AI entity problems from the catalog are malformed: expected { items: [] }',
-      );
-    }
-    return body.items as AiEntityProblem[];
+    return parseBody(
+      'The list of AI entity problems from the catalog',
+      value => aiEntityProblemsResponseSchema.safeParse(value),
+      await response.json(),
+    ).items;
   }
 
   async getMyAccess(): Promise<AiAccessSummary> {
@@ -125,7 +108,7 @@ export class AiTilesClient implements AiTilesApi {
   async revealKey(): Promise<string> {
     const body = await this.send('POST', '/me/key/reveal');
     return parseBody(
-      'The revealed API key',
+      'The revealed API key from the ai-tiles backend',
       value => revealKeyResponseSchema.safeParse(value),
       body,
     ).key;
@@ -169,7 +152,7 @@ export class AiTilesClient implements AiTilesApi {
 
 function parseAccessSummary(body: unknown): AiAccessSummary {
   return parseBody(
-    'The AI access summary',
+    'The AI access summary from the ai-tiles backend',
     value => aiAccessSummarySchema.safeParse(value),
     body,
   );

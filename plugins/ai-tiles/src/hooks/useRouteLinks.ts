@@ -1,4 +1,4 @@
-import { useRouteRef } from '@backstage/core-plugin-api';
+import { RouteRef, useRouteRef } from '@backstage/core-plugin-api';
 import { useCallback } from 'react';
 import {
   AI_TILES_PATHS,
@@ -38,29 +38,23 @@ export function useAppPageLink(): (params: AppParams) => string {
   );
 }
 
-/** Link to the acceptable-use policy page (`/ai/policy`). */
-export function usePolicyPageLink(): string {
+/** Link to a page without parameters, or its default path. */
+function usePageLink(routeRef: RouteRef<undefined>, fallback: string): string {
   try {
-    return useRouteRef(policyRouteRef)();
+    return useRouteRef(routeRef)();
   } catch {
-    return AI_TILES_PATHS.policy;
+    return fallback;
   }
 }
+
+/** Link to the acceptable-use policy page (`/ai/policy`). */
+export const usePolicyPageLink = (): string =>
+  usePageLink(policyRouteRef, AI_TILES_PATHS.policy);
 
 /** Link to the tiles page (`/`). */
-export function useTilesPageLink(): string {
-  try {
-    return useRouteRef(rootRouteRef)();
-  } catch {
-    return AI_TILES_PATHS.root;
-  }
-}
+export const useTilesPageLink = (): string =>
+  usePageLink(rootRouteRef, AI_TILES_PATHS.root);
 
 /** Link to the "My AI access" page (`/ai/me`). */
-export function useMyAccessPageLink(): string {
-  try {
-    return useRouteRef(myAccessRouteRef)();
-  } catch {
-    return AI_TILES_PATHS.myAccess;
-  }
-}
+export const useMyAccessPageLink = (): string =>
+  usePageLink(myAccessRouteRef, AI_TILES_PATHS.myAccess);

@@ -81,6 +81,23 @@ describe('usage', () => {
     expect(usageLevel(Number.POSITIVE_INFINITY)).toBe('error');
   });
 
+  it('colours the meter as its percentage reads, despite floating point', () => {
+    // 2.40 / 3.00 is 0.7999999999999999 in floating point.
+    for (const [spend, max] of [
+      [2.4, 3],
+      [0.56, 0.7],
+      [4.1, 4.1],
+    ]) {
+      const ratio = usageRatio(spend, max)!;
+      const percent = Number.parseInt(formatPercent(ratio), 10);
+      let expected = 'normal';
+      if (percent >= 80) expected = 'warning';
+      if (percent >= 100) expected = 'error';
+      expect(usageLevel(ratio)).toBe(expected);
+    }
+    expect(usageLevel(usageRatio(2.4, 3))).toBe('warning');
+  });
+
   it('formats percentages rounded down', () => {
     expect(formatPercent(0.5)).toBe('50%');
     expect(formatPercent(0.999)).toBe('99%');

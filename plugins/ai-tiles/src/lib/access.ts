@@ -9,6 +9,12 @@ export type UsageLevel = 'normal' | 'warning' | 'error';
 /** Share of the budget from which the meter turns to warning (as LiteLLM alerts do). */
 export const WARNING_RATIO = 0.8;
 
+/**
+ * Floating-point slack for the thresholds: $2.40 / $3.00 is
+ * 0.7999999999999999, and must read 80% and colour the meter alike.
+ */
+const RATIO_EPSILON = 1e-9;
+
 const DATE_LOCALE = 'en-GB';
 
 /**
@@ -76,10 +82,10 @@ export function usageRatio(
 
 /** Meter colour: normal below 80%, warning from 80%, error from 100%. */
 export function usageLevel(ratio: number | null): UsageLevel {
-  if (ratio === null || ratio < WARNING_RATIO) {
+  if (ratio === null || ratio + RATIO_EPSILON < WARNING_RATIO) {
     return 'normal';
   }
-  return ratio >= 1 ? 'error' : 'warning';
+  return ratio + RATIO_EPSILON >= 1 ? 'error' : 'warning';
 }
 
 /**
@@ -90,7 +96,7 @@ export function formatPercent(ratio: number): string {
   if (!Number.isFinite(ratio)) {
     return '100%+';
   }
-  return `${Math.floor(ratio * 100 + 1e-9)}%`;
+  return `${Math.floor((ratio + RATIO_EPSILON) * 100)}%`;
 }
 
 /** `$12.34 of $50.00 used`, or `$12.34 used` without a limit. */

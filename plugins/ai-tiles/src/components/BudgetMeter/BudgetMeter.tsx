@@ -59,6 +59,10 @@ const LEVEL_NOTE = {
   error: 'Your budget is used up: AI requests are refused until it resets.',
 } as const;
 
+/** A used-up budget without a budget period (LiteLLM never resets it). */
+const USED_UP_NO_RESET_NOTE =
+  'Your budget is used up: AI requests are refused. It does not reset on its own; ask your portal administrator if you need more.';
+
 /** A budget of 0 does not come back with the next period. */
 const NO_BUDGET_NOTE =
   'You have no AI budget: AI requests are refused. Ask your portal administrator if you need one.';
@@ -90,7 +94,12 @@ export function BudgetMeter(props: {
     warning: classes.textWarning,
     error: classes.textError,
   }[level];
-  const note = noBudget ? NO_BUDGET_NOTE : LEVEL_NOTE[level];
+  let note: string | undefined = LEVEL_NOTE[level];
+  if (noBudget) {
+    note = NO_BUDGET_NOTE;
+  } else if (level === 'error' && !reset) {
+    note = USED_UP_NO_RESET_NOTE;
+  }
   const textVariant = compact ? 'body2' : 'body1';
 
   return (

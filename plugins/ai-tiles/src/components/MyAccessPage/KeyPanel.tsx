@@ -182,30 +182,51 @@ export function KeyPanel(props: {
     }
   };
 
-  const copy = async () => {
+  // Not async: browsers allow a clipboard write only while the click's
+  // user activation lasts (Safari: within the handler itself), so the write
+  // starts here, before anything is awaited. A key still to be fetched goes
+  // to the clipboard as a promise in a ClipboardItem.
+  const copy = () => {
     setError(undefined);
     const clipboard =
       typeof navigator === 'undefined' ? undefined : navigator.clipboard;
-    if (!clipboard?.writeText) {
+    const canWriteItem =
+      typeof ClipboardItem !== 'undefined' && !!clipboard?.write;
+    if (!clipboard || (!clipboard.writeText && !canWriteItem)) {
       setError(
         'This browser does not allow copying from this page: reveal the key and copy it by hand.',
       );
       return;
     }
     setBusy('copy');
-    try {
-      const key = revealed ?? (await api.revealKey());
-      await clipboard.writeText(key);
-      alertApi.post({
-        message: 'Your API key was copied to the clipboard.',
-        severity: 'success',
-        display: 'transient',
-      });
-    } catch (e) {
-      failed('Could not copy your key', e);
-    } finally {
-      setBusy(undefined);
+    const key = revealed !== undefined ? revealed : api.revealKey();
+    let written: Promise<void>;
+    if (canWriteItem) {
+      const blob = Promise.resolve(key).then(
+        k => new Blob([k], { type: 'text/plain' }),
+      );
+      written = clipboard.write([new ClipboardItem({ 'text/plain': blob })]);
+    } else {
+      written =
+        typeof key === 'string'
+          ? clipboard.writeText(key)
+          : key.then(k => clipboard.writeText(k));
     }
+    // The key's own failure first: it says why (e.g. 403, the policy changed).
+    Promise.allSettled([key, written]).then(([fetched, copied]) => {
+      setBusy(undefined);
+      if (fetched.status === 'rejected') {
+        failed('Could not copy your key', fetched.reason);
+      } else if (copied.status === 'rejected') {
+        failed('Could not copy your key', copied.reason);
+      } else {
+        alertApi.post({
+          message: 'Your API key was copied to the clipboard.',
+          severity: 'success',
+          display: 'transient',
+        });
+      }
+    });
   };
 
   const onRotated = (summary: AiAccessSummary) => {

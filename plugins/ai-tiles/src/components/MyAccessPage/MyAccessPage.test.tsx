@@ -1,6 +1,12 @@
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { AiAccessSummary } from '@internal/plugin-ai-tiles-common';
-import { act, screen, waitFor, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
   mockAiTilesApi,
@@ -266,6 +272,52 @@ describe('MyAccessPageContent', () => {
       expect(acceptPolicy).toHaveBeenCalledTimes(2);
     });
 
+    it('loads the page again when closed after an acceptance recorded without a key', async () => {
+      const getMyAccess = jest
+        .fn()
+        .mockResolvedValueOnce(policyRequiredSummary())
+        .mockResolvedValueOnce(readySummary());
+      const acceptPolicy = jest
+        .fn()
+        .mockRejectedValueOnce(
+          await responseError(
+            503,
+            'Your acceptance of policy version 2026-11 is recorded, but your AI key could not be set up: LiteLLM is not reachable.',
+            'AiKeyNotReadyError',
+          ),
+        );
+      renderAccess({ getMyAccess, acceptPolicy });
+      await userEvent.click(await screen.findByTestId('ai-access-open-policy'));
+      await screen.findByTestId('ai-access-policy-document');
+      await userEvent.click(screen.getByTestId('ai-access-policy-accept'));
+      await screen.findByTestId('ai-access-policy-key-not-ready');
+      expect(getMyAccess).toHaveBeenCalledTimes(1);
+
+      await userEvent.click(screen.getByTestId('ai-access-policy-cancel'));
+      expect(await screen.findByTestId('ai-access-masked-key')).toBeVisible();
+      expect(getMyAccess).toHaveBeenCalledTimes(2);
+      expect(screen.queryByTestId('ai-access-policy-required')).toBeNull();
+    });
+
+    it('cannot be closed while "I accept" is under way', async () => {
+      let answer!: (summary: AiAccessSummary) => void;
+      const acceptPolicy = jest.fn(
+        () => new Promise<AiAccessSummary>(r => (answer = r)),
+      );
+      renderAccess({ ...withSummary(policyRequiredSummary()), acceptPolicy });
+      await userEvent.click(await screen.findByTestId('ai-access-open-policy'));
+      await screen.findByTestId('ai-access-policy-document');
+      await userEvent.click(screen.getByTestId('ai-access-policy-accept'));
+      // Escape inside the dialog (the pressed button is disabled, so focus left it).
+      fireEvent.keyDown(screen.getByRole('dialog'), { key: 'Escape' });
+      expect(screen.getByTestId('ai-access-policy-dialog')).toBeVisible();
+      expect(screen.getByTestId('ai-access-policy-cancel')).toBeDisabled();
+
+      act(() => answer(readySummary()));
+      expect(await screen.findByTestId('ai-access-masked-key')).toBeVisible();
+      expect(acceptPolicy).toHaveBeenCalledTimes(1);
+    });
+
     it('mentions a previously accepted version', async () => {
       renderAccess(
         withSummary(
@@ -322,6 +374,27 @@ describe('MyAccessPageContent', () => {
           'Your budget is used up: AI requests are refused until it resets.',
         ),
       ).toBeInTheDocument();
+    });
+
+    it('does not promise a reset when the budget has no period', async () => {
+      renderAccess(
+        withSummary(
+          readySummary({
+            budget: {
+              spend: 60,
+              budgetDuration: null,
+              resetAt: null,
+              forecast: null,
+            },
+          }),
+        ),
+      );
+      expect(
+        await screen.findByTestId('ai-access-budget-note'),
+      ).toHaveTextContent(
+        'Your budget is used up: AI requests are refused. It does not reset on its own',
+      );
+      expect(screen.queryByTestId('ai-access-budget-reset')).toBeNull();
     });
 
     it('says that a budget of 0 allows no requests, without a reset date or forecast', async () => {
@@ -516,6 +589,69 @@ describe('MyAccessPageContent', () => {
           }),
         ]),
       );
+    });
+
+    describe('where the browser has ClipboardItem', () => {
+      afterEach(() => {
+        delete (globalThis as { ClipboardItem?: unknown }).ClipboardItem;
+      });
+
+      function mockClipboardItem() {
+        class FakeClipboardItem {
+          constructor(readonly items: Record<string, Promise<Blob>>) {}
+        }
+        (globalThis as { ClipboardItem?: unknown }).ClipboardItem =
+          FakeClipboardItem;
+        const write = jest.fn(async (_items: FakeClipboardItem[]) => {});
+        const writeText = jest.fn(async (_text: string) => {});
+        Object.defineProperty(navigator, 'clipboard', {
+          value: { write, writeText },
+          configurable: true,
+        });
+        return { write, writeText };
+      }
+      it('writes to the clipboard within the click, the key following', async () => {
+        const { write, writeText } = mockClipboardItem();
+        let answer!: (key: string) => void;
+        const { alertApi } = renderAccess({
+          ...withSummary(readySummary()),
+          revealKey: jest.fn(() => new Promise<string>(r => (answer = r))),
+        });
+        await userEvent.click(await screen.findByTestId('ai-access-copy-key'));
+        // Written while the key is still on its way (Safari allows no later write).
+        expect(write).toHaveBeenCalledTimes(1);
+        answer(RAW_KEY);
+        const blob = await write.mock.calls[0][0][0].items['text/plain'];
+        expect(blob.type).toBe('text/plain');
+        expect(await blob.text()).toBe(RAW_KEY);
+        expect(writeText).not.toHaveBeenCalled();
+        await waitFor(() =>
+          expect(alertApi.getAlerts()).toEqual([
+            expect.objectContaining({
+              message: 'Your API key was copied to the clipboard.',
+            }),
+          ]),
+        );
+        expect(screen.queryByTestId('ai-access-revealed-key')).toBeNull();
+      });
+
+      it("says why when the key could not be fetched, not the clipboard's error", async () => {
+        const { write } = mockClipboardItem();
+        write.mockImplementation(async items => {
+          await items[0].items['text/plain'];
+        });
+        renderAccess({
+          ...withSummary(readySummary()),
+          revealKey: jest.fn(async () => {
+            throw await responseError(502, 'LiteLLM answered 500');
+          }),
+        });
+        await userEvent.click(await screen.findByTestId('ai-access-copy-key'));
+        expect(
+          await screen.findByTestId('ai-access-key-error'),
+        ).toHaveTextContent('Could not copy your key: LiteLLM answered 500');
+        expect(screen.getByTestId('ai-access-copy-key')).toBeEnabled();
+      });
     });
 
     it('copies an already revealed key without asking the backend again', async () => {

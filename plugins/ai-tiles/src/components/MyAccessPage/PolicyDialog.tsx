@@ -1,4 +1,4 @@
-import { MarkdownContent, Progress } from '@backstage/core-components';
+import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Button from '@material-ui/core/Button';
 import CircularProgress from '@material-ui/core/CircularProgress';
@@ -7,26 +7,21 @@ import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
 import { makeStyles, useTheme } from '@material-ui/core/styles';
-import Typography from '@material-ui/core/Typography';
 import useMediaQuery from '@material-ui/core/useMediaQuery';
 import Alert from '@material-ui/lab/Alert';
 import {
   AI_KEY_NOT_READY_ERROR,
   AiAccessSummary,
 } from '@internal/plugin-ai-tiles-common';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { aiTilesApiRef } from '../../api';
+import { PolicyDocument } from '../PolicyDocument';
 import { errorMessage, errorNameOf, statusCodeOf } from '../../lib/access';
 
 const useStyles = makeStyles(
   theme => ({
-    version: {
-      color: theme.palette.text.secondary,
-      marginBottom: theme.spacing(2),
-    },
     notice: { marginBottom: theme.spacing(2) },
-    markdown: { maxWidth: '80ch' },
   }),
   { name: 'AiTilesPolicyDialog' },
 );
@@ -49,12 +44,22 @@ function PolicyDialogBody(props: {
   onClose: () => void;
   onAccepted: (summary: AiAccessSummary) => void;
   onPolicyChanged: () => void;
+  accepting: boolean;
+  setAccepting: (accepting: boolean) => void;
+  /** The acceptance was recorded although the key could not be set up. */
+  onRecorded: () => void;
 }) {
-  const { onClose, onAccepted, onPolicyChanged } = props;
+  const {
+    onClose,
+    onAccepted,
+    onPolicyChanged,
+    accepting,
+    setAccepting,
+    onRecorded,
+  } = props;
   const classes = useStyles();
   const api = useApi(aiTilesApiRef);
   const policy = useAsyncRetry(() => api.getPolicy(), [api]);
-  const [accepting, setAccepting] = useState(false);
   // The outcome of the last "I accept", when it was not a success.
   const [notice, setNotice] = useState<Notice>();
 
@@ -75,6 +80,7 @@ function PolicyDialogBody(props: {
         onPolicyChanged();
       } else if (errorNameOf(e) === AI_KEY_NOT_READY_ERROR) {
         // Accepted and recorded, but the key could not be set up yet.
+        onRecorded();
         setNotice({
           severity: 'warning',
           testId: 'ai-access-policy-key-not-ready',
@@ -117,21 +123,12 @@ function PolicyDialogBody(props: {
   } else {
     displayedVersion = policy.value.version;
     content = (
-      <article data-testid="ai-access-policy-document">
-        <Typography variant="h5" component="h3">
-          {policy.value.title}
-        </Typography>
-        <Typography
-          className={classes.version}
-          data-testid="ai-access-policy-version"
-        >
-          Version {policy.value.version}
-        </Typography>
-        <MarkdownContent
-          className={classes.markdown}
-          content={policy.value.markdown}
-        />
-      </article>
+      <PolicyDocument
+        policy={policy.value}
+        headingLevel="h3"
+        testId="ai-access-policy-document"
+        versionTestId="ai-access-policy-version"
+      />
     );
   }
 
@@ -178,7 +175,9 @@ function PolicyDialogBody(props: {
  * The acceptable-use policy in a dialog, with "I accept" (accepting exactly
  * the version shown) and "Cancel". When the backend answers 409 (a newer
  * version was published meanwhile) the policy is reloaded and the employee
- * is asked again.
+ * is asked again. It cannot be closed while "I accept" is under way; when it
+ * closes after an acceptance that was recorded without a key, the page is
+ * loaded again so that it no longer asks for the acceptance.
  */
 export function PolicyDialog(props: {
   open: boolean;
@@ -189,10 +188,23 @@ export function PolicyDialog(props: {
   const { open, onClose, onAccepted, onPolicyChanged } = props;
   const theme = useTheme();
   const fullScreen = useMediaQuery(theme.breakpoints.down('xs'));
+  const [accepting, setAccepting] = useState(false);
+  const recorded = useRef(false);
+  // Escape and the backdrop come here too, not only Cancel.
+  const close = () => {
+    if (accepting) {
+      return;
+    }
+    onClose();
+    if (recorded.current) {
+      recorded.current = false;
+      onPolicyChanged();
+    }
+  };
   return (
     <Dialog
       open={open}
-      onClose={onClose}
+      onClose={close}
       scroll="paper"
       maxWidth="md"
       fullWidth
@@ -204,9 +216,14 @@ export function PolicyDialog(props: {
         Acceptable use of AI
       </DialogTitle>
       <PolicyDialogBody
-        onClose={onClose}
+        onClose={close}
         onAccepted={onAccepted}
         onPolicyChanged={onPolicyChanged}
+        accepting={accepting}
+        setAccepting={setAccepting}
+        onRecorded={() => {
+          recorded.current = true;
+        }}
       />
     </Dialog>
   );

@@ -1,35 +1,17 @@
 import {
   EmptyState,
   InfoCard,
-  MarkdownContent,
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
-import { PageFrame } from '../PageFrame';
 import { useApi } from '@backstage/core-plugin-api';
-import { makeStyles } from '@material-ui/core/styles';
-import Typography from '@material-ui/core/Typography';
 import useAsync from 'react-use/esm/useAsync';
 import { aiTilesApiRef } from '../../api';
+import { PageFrame } from '../PageFrame';
+import { PolicyDocument } from '../PolicyDocument';
 
-const useStyles = makeStyles(
-  theme => ({
-    heading: { margin: 0 },
-    version: {
-      color: theme.palette.text.secondary,
-      marginBottom: theme.spacing(2),
-    },
-    markdown: { maxWidth: '80ch' },
-  }),
-  { name: 'AiTilesPolicyPage' },
-);
-
-/**
- * The acceptable-use policy as the backend serves it. The markdown goes
- * through `MarkdownContent`, which sanitises it (no raw HTML or scripts).
- */
+/** The acceptable-use policy as the backend serves it. */
 export function PolicyPageContent() {
-  const classes = useStyles();
   const aiTilesApi = useApi(aiTilesApiRef);
   const { loading, error, value } = useAsync(
     () => aiTilesApi.getPolicy(),
@@ -58,18 +40,12 @@ export function PolicyPageContent() {
   }
   return (
     <InfoCard>
-      <article data-testid="ai-policy">
-        <Typography variant="h4" component="h2" className={classes.heading}>
-          {value.title}
-        </Typography>
-        <Typography className={classes.version} data-testid="ai-policy-version">
-          Version {value.version}
-        </Typography>
-        <MarkdownContent
-          className={classes.markdown}
-          content={value.markdown}
-        />
-      </article>
+      <PolicyDocument
+        policy={value}
+        headingLevel="h2"
+        testId="ai-policy"
+        versionTestId="ai-policy-version"
+      />
     </InfoCard>
   );
 }
