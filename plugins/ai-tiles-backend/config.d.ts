@@ -21,7 +21,12 @@ export interface Config {
      * and budget. Without it, AI access reports `not-configured`.
      */
     litellm?: {
-      /** Admin API base URL as the backend reaches it, e.g. http://litellm:4000. */
+      /**
+       * Admin API base URL as the backend reaches it: the proxy's root, e.g.
+       * http://litellm:4000, without a path such as /v1 (LiteLLM's answer
+       * "no such route" is reported as a wrong base URL). Required whenever
+       * aiTiles.litellm is present; the backend refuses to start without it.
+       */
       baseUrl: string;
       /**
        * LiteLLM master key (`sk-…`). Never leaves the backend. When missing,

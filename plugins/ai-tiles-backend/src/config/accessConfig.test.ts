@@ -120,6 +120,17 @@ describe('readAccessConfig', () => {
     ).toThrow(/^aiTiles\.budgets\.default is required/);
   });
 
+  it('refuses an aiTiles.litellm block without its base URL', () => {
+    // e.g. `baseUrl: ${LITELLM_URL}` with the variable unset.
+    for (const litellm of [{ masterKey: 'sk-master' }, { baseUrl: '' }]) {
+      expect(() =>
+        read({ litellm, encryption: { keys: KEYS }, budgets: { default: 1 } }),
+      ).toThrow(
+        /^aiTiles\.litellm\.baseUrl is required when aiTiles\.litellm is present/,
+      );
+    }
+  });
+
   it('starts without the master key (named on use)', () => {
     const config = read({
       litellm: { baseUrl: 'http://litellm:4000/' },

@@ -209,8 +209,8 @@ function readUrl(config: Config, key: string): string | undefined {
 
 /**
  * Reads the AI access configuration at startup. Invalid values stop the
- * backend with the path of the value to fix. Nothing configured (the embedded
- * default) is not an error: AI access then reports `not-configured`.
+ * backend with the path of the value to fix. No `aiTiles.litellm` at all (the
+ * embedded default) is not an error: AI access then reports `not-configured`.
  */
 export function readAccessConfig(config: Config): AccessConfig {
   const budgets = readBudgetConfig(config);
@@ -222,6 +222,13 @@ export function readAccessConfig(config: Config): AccessConfig {
     throw new Error(`${CONFIG_KEYS.masterKey} must be a string`);
   }
 
+  if (litellm && !baseUrl) {
+    // Written to be used (e.g. `baseUrl: ${LITELLM_URL}` with the variable
+    // unset): starting with AI access quietly off would hide the mistake.
+    throw new Error(
+      `${CONFIG_KEYS.baseUrl} is required when aiTiles.litellm is present: the LiteLLM proxy's root URL, e.g. http://litellm:4000 (leave aiTiles.litellm out to run without AI access)`,
+    );
+  }
   if (!baseUrl) {
     const missingConfig: string[] = [CONFIG_KEYS.baseUrl];
     if (!masterKey) missingConfig.push(CONFIG_KEYS.masterKey);

@@ -92,6 +92,20 @@ describe('LiteLlmClient', () => {
     await expect(c.getKeyInfo('abc')).resolves.toBeUndefined();
   });
 
+  it("takes FastAPI's 404 for a missing route as a wrong base URL, not as nothing found", async () => {
+    const { client: c } = client([
+      json(404, { detail: 'Not Found' }),
+      json(404, { detail: 'Not Found' }),
+    ]);
+    const error = await c.getUserInfo('user:default/x').catch(e => e);
+    expect(error).toBeInstanceOf(LiteLlmBadGatewayError);
+    expect(error.name).toBe('LiteLlmBadGatewayError');
+    expect(error.message).toContain('check aiTiles.litellm.baseUrl');
+    await expect(c.deleteKeys({ keys: ['abc'] })).rejects.toThrow(
+      'LiteLLM has no route for POST /key/delete',
+    );
+  });
+
   it('maps budget_exceeded to BudgetExceededError with 400 and 429, without the key', async () => {
     for (const status of [400, 429]) {
       const { client: c } = client([
@@ -297,6 +311,16 @@ describe('LiteLlmClient against the LiteLLM stand-in', () => {
     standIn = await startLiteLlmStandIn({ masterKey: MASTER, port: 0 });
   });
   afterAll(() => standIn.close());
+
+  it('refuses a base URL with a path: reads fail instead of finding nobody', async () => {
+    const litellm = new LiteLlmClient({
+      baseUrl: `${standIn.url}/v1`,
+      masterKey: MASTER,
+    });
+    await expect(litellm.getUserInfo('user:default/jane.doe')).rejects.toThrow(
+      'LiteLLM has no route for GET /user/info',
+    );
+  });
 
   it('parses every call the suite uses: users, keys, models, daily activity, spend logs', async () => {
     const litellm = new LiteLlmClient({

@@ -233,6 +233,21 @@ function networkReason(error: unknown): string {
   return `could not be reached${code ? ` (${code})` : ''}`;
 }
 
+/** FastAPI's body for a path without a route: `{"detail":"Not Found"}`. */
+function isMissingRoute(text: string): boolean {
+  try {
+    const body = JSON.parse(text);
+    return (
+      !!body &&
+      typeof body === 'object' &&
+      Object.keys(body).length === 1 &&
+      body.detail === 'Not Found'
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** LiteLLM's error envelope, `{detail}` (FastAPI) or a bare string. */
 function parseErrorBody(text: string): {
   message: string;
@@ -628,6 +643,14 @@ export class LiteLlmClient {
       return new LiteLlmBadGatewayError(
         `LiteLLM refused ${where} (403): ${message}`,
         { upstreamStatus: status, upstreamType: type },
+      );
+    }
+    if (status === 404 && isMissingRoute(text)) {
+      // FastAPI's answer for a path it has no route for, not LiteLLM saying
+      // "no such user or key": most likely a base URL with a path (`/v1`).
+      return new LiteLlmBadGatewayError(
+        `LiteLLM has no route for ${where} (404 Not Found): check aiTiles.litellm.baseUrl, the proxy's root URL without a path such as /v1`,
+        { upstreamStatus: status },
       );
     }
     if (status === 404) {
