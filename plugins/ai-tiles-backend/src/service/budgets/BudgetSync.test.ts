@@ -1,5 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
+import { ServiceUnavailableError } from '@backstage/errors';
 import { KeyVault } from '../../database/KeyVault';
+import { LiteLlmBadGatewayError } from '../litellm/errors';
 import { LiteLlmClient } from '../litellm/LiteLlmClient';
 import { BudgetSync } from './BudgetSync';
 
@@ -60,21 +62,146 @@ describe('BudgetSync', () => {
     );
   });
 
-  it('stops between owners when the task is cancelled', async () => {
+  const inLine = (ref: string) => ({
+    userId: ref,
+    user: { user_id: ref, max_budget: 20, budget_duration: '1mo' },
+    keys: [],
+  });
+  const profile = async (ref: string) => ({
+    entityRef: ref,
+    budget: {
+      maxBudget: 20,
+      duration: '1mo',
+      source: { kind: 'default' as const },
+    },
+  });
+
+  it('stops between owners when the task is cancelled, and resumes there next time', async () => {
     const abort = new AbortController();
-    abort.abort();
+    const asked: string[] = [];
     const sync = new BudgetSync({
       vault,
-      client: () => ({} as LiteLlmClient),
-      profile: async () => {
-        throw new Error('not reached');
-      },
+      client: () =>
+        ({
+          getUserInfo: async (ref: string) => {
+            asked.push(ref);
+            if (ref === 'user:default/c') abort.abort();
+            return inLine(ref);
+          },
+        } as unknown as LiteLlmClient),
+      profile,
       logger: mockServices.logger.mock(),
+      pageSize: 2,
+      concurrency: 1,
     });
     expect(await sync.run(abort.signal)).toEqual({
-      checked: 0,
+      checked: 3,
       updated: 0,
       failed: 0,
+      stopped: 'cancelled',
     });
+    // The page that was cut is checked again, then the rest.
+    asked.length = 0;
+    expect(await sync.run()).toEqual({
+      checked: 2,
+      updated: 0,
+      failed: 0,
+      resumedAfter: 'user:default/b',
+    });
+    expect(asked).toEqual(['user:default/c', 'user:default/gone']);
+    // A run that reached the end starts again from the first owner.
+    expect(await sync.run()).toEqual({ checked: 4, updated: 0, failed: 0 });
+  });
+
+  it.each([
+    [
+      'LiteLLM down',
+      new ServiceUnavailableError('LiteLLM could not be reached'),
+    ],
+    [
+      'the master key refused',
+      new LiteLlmBadGatewayError("LiteLLM rejected the portal's credentials", {
+        upstreamStatus: 401,
+      }),
+    ],
+    [
+      'a wrong base URL',
+      new LiteLlmBadGatewayError('LiteLLM has no route for GET /user/info', {
+        upstreamStatus: 404,
+      }),
+    ],
+  ])(
+    'stops at once with one error when every owner would fail (%s)',
+    async (_case, failure) => {
+      let down = true;
+      const asked: string[] = [];
+      const logger = mockServices.logger.mock();
+      const sync = new BudgetSync({
+        vault,
+        client: () =>
+          ({
+            getUserInfo: async (ref: string) => {
+              asked.push(ref);
+              if (down && ref >= 'user:default/c') throw failure;
+              return inLine(ref);
+            },
+          } as unknown as LiteLlmClient),
+        profile,
+        logger,
+        pageSize: 2,
+      });
+      expect(await sync.run()).toEqual({
+        checked: 4,
+        updated: 0,
+        failed: 2,
+        stopped: 'litellm-unusable',
+      });
+      expect(logger.error).toHaveBeenCalledTimes(1);
+      expect(logger.error).toHaveBeenCalledWith(
+        expect.stringContaining(
+          'LiteLLM budget sync stopped after 4 key owners; the next run resumes there',
+        ),
+      );
+      expect(logger.warn).not.toHaveBeenCalled();
+
+      down = false;
+      asked.length = 0;
+      expect(await sync.run()).toMatchObject({
+        checked: 2,
+        failed: 0,
+        resumedAfter: 'user:default/b',
+      });
+      expect(asked).toEqual(['user:default/c', 'user:default/gone']);
+    },
+  );
+
+  it('stops after the first failure of a long page, not after every owner', async () => {
+    const many = Array.from(
+      { length: 50 },
+      (_, i) => `user:default/u${String(i).padStart(2, '0')}`,
+    );
+    let calls = 0;
+    const sync = new BudgetSync({
+      vault: {
+        activeOwners: async (after: string | undefined, limit: number) =>
+          many.filter(o => after === undefined || o > after).slice(0, limit),
+      } as unknown as KeyVault,
+      client: () =>
+        ({
+          getUserInfo: async () => {
+            calls++;
+            throw new ServiceUnavailableError('LiteLLM did not answer');
+          },
+        } as unknown as LiteLlmClient),
+      profile,
+      logger: mockServices.logger.mock(),
+      concurrency: 4,
+    });
+    expect(await sync.run()).toMatchObject({
+      checked: 4,
+      failed: 4,
+      stopped: 'litellm-unusable',
+    });
+    expect(calls).toBe(4);
   });
 });
