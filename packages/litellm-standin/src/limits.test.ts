@@ -12,6 +12,7 @@ const MODELS: StandInModel[] = [
     litellm_params: { model: 'openai/free-model' },
     model_info: { input_cost_per_token: 0, output_cost_per_token: 0 },
   },
+  { model_name: 'unpriced', litellm_params: { model: 'openai/unpriced' } },
 ];
 
 const msg = (content = 'hi') => ({
@@ -128,6 +129,16 @@ describe.each([429, 400] as const)(
         (await t.post('/chat/completions', { ...msg(), model: 'free' }, key))
           .status,
       ).toBe(200);
+      // Without prices a model is not free: the budgets still apply.
+      expect(
+        (
+          await t.post(
+            '/chat/completions',
+            { ...msg(), model: 'unpriced' },
+            key,
+          )
+        ).status,
+      ).toBe(status);
     });
   },
 );

@@ -74,14 +74,15 @@ function litellmHeaders(
   ctx: RequestCtx,
   model: StandInModel,
   callId: string,
-  cost: number,
+  /** Undefined: not known yet (streams), so no header. */
+  cost: number | undefined,
   keySpend: number,
 ): Record<string, string> {
   const { app, startedAt } = ctx;
   const duration = Math.max(0, app.clock.now().getTime() - startedAt.getTime());
   return {
     'x-litellm-call-id': callId,
-    'x-litellm-response-cost': String(cost),
+    ...(cost === undefined ? {} : { 'x-litellm-response-cost': String(cost) }),
     'x-litellm-key-spend': String(keySpend),
     'x-litellm-model-group': model.model_name,
     'x-litellm-model-id': model.model_info?.id ?? model.model_name,
@@ -175,9 +176,11 @@ export interface ModelCall {
   succeed(completionStartTime?: Date): void;
   /**
    * Rate-limit and `x-litellm-*` headers. `x-litellm-key-spend` is the key spend after the call,
-   * also when the headers go out before `succeed()` (`spendPending`, streams).
+   * also when the headers go out before `succeed()` (`streaming`). A stream's headers carry no
+   * `x-litellm-response-cost`: LiteLLM sends them before the cost is known and drops the empty
+   * value.
    */
-  headers(spendPending?: boolean): Record<string, string>;
+  headers(streaming?: boolean): Record<string, string>;
 }
 
 /**
@@ -255,15 +258,15 @@ export async function runModelCall<T>(
         });
         lease.addTokens(spec.promptTokens + spec.completionTokens);
       },
-      headers(spendPending = false) {
+      headers(streaming = false) {
         return {
           ...lease.headers,
           ...litellmHeaders(
             ctx,
             model,
             callId,
-            spec.cost.total,
-            currentKeySpend(ctx) + (spendPending ? spec.cost.total : 0),
+            streaming ? undefined : spec.cost.total,
+            currentKeySpend(ctx) + (streaming ? spec.cost.total : 0),
           ),
         };
       },

@@ -142,9 +142,18 @@ export function pricesOf(model: StandInModel): Record<string, number> {
   return out;
 }
 
-/** A model whose every price is 0 (or unset) is free: LiteLLM then skips key/user/team budgets. */
+/**
+ * A model priced at exactly 0 (both token prices set to 0, any other price
+ * set is 0 too) is free: LiteLLM then skips key/user/team budgets. A model
+ * without prices is not: its budgets are still checked.
+ */
 export function isFreeModel(model: StandInModel): boolean {
-  return Object.values(pricesOf(model)).every(price => price === 0);
+  const info = model.model_info ?? {};
+  return (
+    info.input_cost_per_token === 0 &&
+    info.output_cost_per_token === 0 &&
+    Object.values(pricesOf(model)).every(price => price === 0)
+  );
 }
 
 /**

@@ -111,11 +111,12 @@ describe('spend reads (requirements 16 and 17)', () => {
       '/user/daily/activity?start_date=2026-08-14&end_date=2026-08-15&user_id=alice',
     );
     expect(res.status).toBe(200);
+    // Newest first, as LiteLLM sorts them.
     expect(res.body.results.map((r: { date: string }) => r.date)).toEqual([
-      '2026-08-14',
       '2026-08-15',
+      '2026-08-14',
     ]);
-    const day1 = res.body.results[0];
+    const day1 = res.body.results[1];
     expect(day1.metrics).toMatchObject({
       api_requests: 2,
       successful_requests: 2,
@@ -151,15 +152,32 @@ describe('spend reads (requirements 16 and 17)', () => {
       '/user/daily/activity?start_date=2026-08-14&end_date=2026-08-15',
     );
     expect(global.body.metadata.total_api_requests).toBe(4);
-    const paged = await t.get(
-      '/user/daily/activity?start_date=2026-08-14&end_date=2026-08-15&page_size=1',
-    );
-    expect(paged.body.results).toHaveLength(1);
-    expect(paged.body.metadata).toMatchObject({
-      page: 1,
-      total_pages: 2,
-      has_more: true,
-    });
+    // Pages are slices of LiteLLM's daily rows (one per date, user, key,
+    // model, provider and endpoint): alice's first day has two (two models)
+    // and continues on the next page; the totals are each page's own.
+    const page = async (n: number) =>
+      (
+        await t.get(
+          `/user/daily/activity?start_date=2026-08-14&end_date=2026-08-15&user_id=alice&page_size=1&page=${n}`,
+        )
+      ).body;
+    const pages = [await page(1), await page(2), await page(3)];
+    expect(
+      pages.map(p => [
+        p.results.map((r: { date: string }) => r.date),
+        p.metadata.total_api_requests,
+        p.metadata.total_pages,
+        p.metadata.has_more,
+      ]),
+    ).toEqual([
+      [['2026-08-15'], 1, 3, true],
+      [['2026-08-14'], 1, 3, true],
+      [['2026-08-14'], 1, 3, false],
+    ]);
+    expect(
+      pages.reduce((sum, p) => sum + p.metadata.total_spend, 0),
+    ).toBeCloseTo(total, 12);
+    expect((await page(4)).results).toEqual([]);
     const agg = await t.get(
       '/user/daily/activity/aggregated?start_date=2026-08-14&end_date=2026-08-15',
     );

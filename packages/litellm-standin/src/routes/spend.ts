@@ -117,50 +117,78 @@ function addTo(
   }
 }
 
+const endpointOf = (row: SpendLogRow) =>
+  ENDPOINT_OF_CALL_TYPE[row.call_type as CallType] ?? '/chat/completions';
+
+/**
+ * The rows of LiteLLM's `LiteLLM_DailyUserSpend` table for these calls: one
+ * per date, user, key, model, provider and endpoint (its unique key), newest
+ * date first and, within a date, in the order they were created (LiteLLM
+ * orders by `date desc, id asc`). Each keeps the calls it sums up.
+ */
+function dailySpendRows(rows: SpendLogRow[]): SpendLogRow[][] {
+  const byKey = new Map<string, SpendLogRow[]>();
+  for (const row of rows) {
+    const key = [
+      row.startTime.slice(0, 10),
+      row.user,
+      row.api_key,
+      row.model,
+      row.custom_llm_provider,
+      endpointOf(row),
+    ].join('\u0000');
+    const calls = byKey.get(key);
+    if (calls) calls.push(row);
+    else byKey.set(key, [row]);
+  }
+  const dateOf = (calls: SpendLogRow[]) => calls[0].startTime.slice(0, 10);
+  // Array.prototype.sort is stable: creation order within a date stays.
+  return [...byKey.values()].sort((a, b) => dateOf(b).localeCompare(dateOf(a)));
+}
+
+/** Per-date results, newest first, from the calls of some daily rows. */
 function dailyResults(rows: SpendLogRow[]) {
   const byDate = new Map<string, SpendLogRow[]>();
   for (const row of rows) {
     const date = row.startTime.slice(0, 10);
     byDate.set(date, [...(byDate.get(date) ?? []), row]);
   }
-  return [...byDate.keys()].sort().map(date => {
-    const metrics = emptyMetrics();
-    const models: Record<string, Breakdown> = {};
-    const modelGroups: Record<string, Breakdown> = {};
-    const providers: Record<string, Breakdown> = {};
-    const apiKeys: Record<string, Breakdown> = {};
-    const endpoints: Record<string, Breakdown> = {};
-    for (const row of byDate.get(date) ?? []) {
-      add(metrics, row);
-      addTo(models, row.model, row, true);
-      addTo(modelGroups, row.model_group, row, true);
-      addTo(providers, row.custom_llm_provider, row, true);
-      addTo(
-        endpoints,
-        ENDPOINT_OF_CALL_TYPE[row.call_type as CallType] ?? '/chat/completions',
-        row,
-        true,
-      );
-      const k = (apiKeys[row.api_key] ??= {
-        metrics: emptyMetrics(),
-        metadata: keyMetadata(row),
-      });
-      add(k.metrics, row);
-    }
-    return {
-      date,
-      metrics,
-      breakdown: {
-        models,
-        model_groups: modelGroups,
-        providers,
-        api_keys: apiKeys,
-        endpoints,
-        mcp_servers: {},
-        entities: {},
-      },
-    };
-  });
+  return [...byDate.keys()]
+    .sort()
+    .reverse()
+    .map(date => {
+      const metrics = emptyMetrics();
+      const models: Record<string, Breakdown> = {};
+      const modelGroups: Record<string, Breakdown> = {};
+      const providers: Record<string, Breakdown> = {};
+      const apiKeys: Record<string, Breakdown> = {};
+      const endpoints: Record<string, Breakdown> = {};
+      for (const row of byDate.get(date) ?? []) {
+        add(metrics, row);
+        addTo(models, row.model, row, true);
+        addTo(modelGroups, row.model_group, row, true);
+        addTo(providers, row.custom_llm_provider, row, true);
+        addTo(endpoints, endpointOf(row), row, true);
+        const k = (apiKeys[row.api_key] ??= {
+          metrics: emptyMetrics(),
+          metadata: keyMetadata(row),
+        });
+        add(k.metrics, row);
+      }
+      return {
+        date,
+        metrics,
+        breakdown: {
+          models,
+          model_groups: modelGroups,
+          providers,
+          api_keys: apiKeys,
+          endpoints,
+          mcp_servers: {},
+          entities: {},
+        },
+      };
+    });
 }
 
 function totals(results: ReturnType<typeof dailyResults>) {
@@ -216,19 +244,35 @@ function dailyActivity(aggregated: boolean) {
         (!q.model || r.model === q.model || r.model_group === q.model)
       );
     });
-    const all = dailyResults(rows);
-    const pageSize = aggregated ? Math.max(1, all.length) : q.page_size;
-    const page = aggregated ? 1 : q.page;
-    const totalPages = Math.max(1, Math.ceil(all.length / pageSize));
-    const results = all.slice((page - 1) * pageSize, page * pageSize);
+    if (aggregated) {
+      const results = dailyResults(rows);
+      return {
+        body: {
+          results,
+          metadata: {
+            ...totals(results),
+            page: 1,
+            total_pages: 1,
+            has_more: false,
+          },
+        },
+      };
+    }
+    // As LiteLLM: the page is a slice of the daily rows, so one date can
+    // continue on the next page, and the totals are the page's own.
+    const daily = dailySpendRows(rows);
+    const { page, page_size: pageSize } = q;
+    const results = dailyResults(
+      daily.slice((page - 1) * pageSize, page * pageSize).flat(),
+    );
     return {
       body: {
         results,
         metadata: {
-          ...totals(all),
+          ...totals(results),
           page,
-          total_pages: totalPages,
-          has_more: page < totalPages,
+          total_pages: Math.ceil(daily.length / pageSize),
+          has_more: page * pageSize < daily.length,
         },
       },
     };
