@@ -485,7 +485,12 @@ export class LiteLlmClient {
     });
   }
 
-  /** `GET /user/daily/activity` (dates `YYYY-MM-DD`, both required). */
+  /**
+   * `GET /user/daily/activity` (dates `YYYY-MM-DD`, both required). A page
+   * is a slice of LiteLLM's daily rows (one per date, user, key, model, …;
+   * newest date first): one date can continue on the next page, and
+   * `metadata.total_*` cover this page only. Sum over every page.
+   */
   async getUserDailyActivity(query: {
     start_date: string;
     end_date: string;
