@@ -8,6 +8,18 @@
  */
 export interface Config {
   aiPortal?: {
+    /**
+     * The AI portal's administrators, as group or user entity refs
+     * (`group:default/ai-admins`; a bare name means `group:default/<name>`).
+     * Only they may change the catalog through Backstage: register or delete
+     * locations, delete entities (also unprocessed ones), manage ingestion.
+     * Membership counts as the sign-in token states it: the user and the
+     * groups they are a direct member of. Every signed-in employee may read.
+     *
+     * Empty or not set: nobody may make those changes. Invalid refs stop the
+     * backend at startup.
+     */
+    admins?: string[];
     signIn?: {
       /**
        * Groups whose members may sign in to the AI portal with company SSO,

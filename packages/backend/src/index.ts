@@ -29,9 +29,8 @@ backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+// Every employee reads; the administrators (aiPortal.admins) change the catalog.
+backend.add(import('./modules/permission'));
 
 // Per-user settings storage: starred tiles and recently used apps follow the user.
 backend.add(import('@backstage/plugin-user-settings-backend'));
