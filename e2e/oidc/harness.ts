@@ -308,6 +308,13 @@ export default async function globalSetup() {
         '        options:',
         `          token: ${harnessToken}`,
         '          subject: oidc-e2e-harness',
+        'aiTiles:',
+        '  policy:',
+        '    # app-config.production.yaml names it relative to an unpacked',
+        '    # bundle; this backend runs from source in packages/backend.',
+        `    path: ${JSON.stringify(
+          path.join(repoRoot, 'docs/policy/acceptable-use.md'),
+        )}`,
         'catalog:',
         '  # Sign-in needs the organisation only: the AI app entities of',
         '  # catalog/all.yaml play no part and must not be able to block it.',
