@@ -14,6 +14,11 @@ for (const match of lock.matchAll(
   const [, name, version] = match;
   versions.set(name, (versions.get(name) ?? new Set()).add(version));
 }
+if (versions.size === 0) {
+  // A lockfile format this parser does not know would otherwise pass.
+  console.error('No @backstage packages found in yarn.lock: cannot check');
+  process.exit(1);
+}
 const mixed = [...versions].filter(([, v]) => v.size > 1);
 const release = JSON.parse(
   readFileSync(new URL('../backstage.json', import.meta.url), 'utf8'),

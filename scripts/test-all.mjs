@@ -51,6 +51,9 @@ function run(title, command, args, env = {}) {
     stdio: 'inherit',
     env: { ...process.env, ...env },
   });
+  if (result.error) {
+    fail(`${title} could not start: ${result.error.message}`);
+  }
   if (result.status !== 0) {
     fail(`${title} failed (exit ${result.status ?? result.signal})`);
   }
