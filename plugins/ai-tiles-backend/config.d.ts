@@ -14,6 +14,13 @@ export interface Config {
        * backend's working directory (like catalog file locations).
        */
       path: string;
+      /**
+       * Absolute http(s) URL of the policy page, for messages read outside the
+       * portal (the AI gateway's refusal in a chat window). Default: the page
+       * at `/ai/policy` under app.baseUrl; set it when the app mounts the page
+       * elsewhere.
+       */
+      pageUrl?: string;
     };
 
     /**

@@ -95,6 +95,15 @@ describe('aiTilesPlugin', () => {
     );
   });
 
+  it('fails at startup on a policy page URL that is not http(s)', async () => {
+    await expect(
+      start({
+        // eslint-disable-next-line no-script-url -- the attack under test
+        policy: { version: '1', path: policyPath, pageUrl: 'javascript:x' },
+      }),
+    ).rejects.toThrow('aiTiles.policy.pageUrl must be an absolute http(s) URL');
+  });
+
   it('fails at startup on an empty or overlong version or an empty file', async () => {
     await expect(
       start({ policy: { version: '  ', path: policyPath } }),

@@ -19,7 +19,7 @@ import {
   KeyProvisioner,
   KeyProvisionerHooks,
 } from './service/provisioning/KeyProvisioner';
-import { loadPolicy } from './service/policy';
+import { loadPolicy, policyPageUrl } from './service/policy';
 import { CallLedger } from './database/CallLedger';
 import { DifyEndUserStore } from './database/DifyEndUserStore';
 import { GatewayService } from './gateway/GatewayService';
@@ -99,6 +99,7 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
           catalog,
         }) {
           const policy = await loadPolicy(config);
+          const policyUrl = policyPageUrl(config);
           const accessConfig = readAccessConfig(config);
           if (accessConfig.configured && !policy) {
             throw new Error(
@@ -197,9 +198,7 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
                 client: getClient,
                 acceptances,
                 policyVersion: policy!.version,
-                policyUrl: `${(
-                  config.getOptionalString('app.baseUrl') ?? ''
-                ).replace(/\/+$/, '')}/ai/policy`,
+                policyUrl,
               });
               gateway = new GatewayService({
                 config: gatewayConfig,

@@ -56,3 +56,29 @@ export async function loadPolicy(
   }
   return { version, title, markdown };
 }
+
+/**
+ * Where employees read and accept the policy, for messages that leave the
+ * portal (the gateway's refusal in a chat window): `aiTiles.policy.pageUrl`,
+ * else the policy page at its default path under `app.baseUrl`.
+ */
+export function policyPageUrl(config: Config): string {
+  const configured = config.getOptionalString('aiTiles.policy.pageUrl');
+  if (configured === undefined) {
+    const app = (config.getOptionalString('app.baseUrl') ?? '').replace(
+      /\/+$/,
+      '',
+    );
+    return `${app}/ai/policy`;
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(configured);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new Error('aiTiles.policy.pageUrl must be an absolute http(s) URL');
+  }
+  return configured;
+}
