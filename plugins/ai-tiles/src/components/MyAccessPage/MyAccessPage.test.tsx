@@ -620,7 +620,7 @@ describe('MyAccessPageContent', () => {
         await userEvent.click(await screen.findByTestId('ai-access-copy-key'));
         // Written while the key is still on its way (Safari allows no later write).
         expect(write).toHaveBeenCalledTimes(1);
-        answer(RAW_KEY);
+        await act(async () => answer(RAW_KEY));
         const blob = await write.mock.calls[0][0][0].items['text/plain'];
         expect(blob.type).toBe('text/plain');
         expect(await blob.text()).toBe(RAW_KEY);
