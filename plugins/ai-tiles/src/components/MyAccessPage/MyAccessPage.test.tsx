@@ -37,6 +37,12 @@ const withSummary = (summary: AiAccessSummary) => ({
   getMyAccess: jest.fn(async () => summary),
 });
 
+/** A reveal the backend refuses with this status and message. */
+const revealFails = (status: number, message: string) =>
+  jest.fn(async () => {
+    throw await responseError(status, message);
+  });
+
 describe('MyAccessPageContent', () => {
   describe('loading and errors', () => {
     it('shows progress while loading', async () => {
@@ -536,9 +542,7 @@ describe('MyAccessPageContent', () => {
     it('shows reveal errors from the backend', async () => {
       renderAccess({
         ...withSummary(readySummary()),
-        revealKey: jest.fn(async () => {
-          throw await responseError(502, 'LiteLLM answered 500');
-        }),
+        revealKey: revealFails(502, 'LiteLLM answered 500'),
       });
       await userEvent.click(await screen.findByTestId('ai-access-reveal-key'));
       expect(
@@ -558,9 +562,7 @@ describe('MyAccessPageContent', () => {
         );
       renderAccess({
         getMyAccess,
-        revealKey: jest.fn(async () => {
-          throw await responseError(403, 'Accept the current policy first');
-        }),
+        revealKey: revealFails(403, 'Accept the current policy first'),
       });
       await userEvent.click(await screen.findByTestId('ai-access-reveal-key'));
       expect(
@@ -642,9 +644,7 @@ describe('MyAccessPageContent', () => {
         });
         renderAccess({
           ...withSummary(readySummary()),
-          revealKey: jest.fn(async () => {
-            throw await responseError(502, 'LiteLLM answered 500');
-          }),
+          revealKey: revealFails(502, 'LiteLLM answered 500'),
         });
         await userEvent.click(await screen.findByTestId('ai-access-copy-key'));
         expect(
