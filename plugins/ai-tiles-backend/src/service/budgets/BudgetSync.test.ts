@@ -3,7 +3,7 @@ import { ServiceUnavailableError } from '@backstage/errors';
 import { KeyVault } from '../../database/KeyVault';
 import { LiteLlmBadGatewayError } from '../litellm/errors';
 import { LiteLlmClient } from '../litellm/LiteLlmClient';
-import { BudgetSync } from './BudgetSync';
+import { BudgetSync, FAILURES_IN_A_ROW_TO_STOP } from './BudgetSync';
 
 describe('BudgetSync', () => {
   const owners = [
@@ -113,6 +113,16 @@ describe('BudgetSync', () => {
     expect(await sync.run()).toEqual({ checked: 4, updated: 0, failed: 0 });
   });
 
+  const tenOwners = Array.from(
+    { length: 10 },
+    (_, i) => `user:default/u${String(i).padStart(2, '0')}`,
+  );
+  const vaultOf = (all: string[]) =>
+    ({
+      activeOwners: async (after: string | undefined, limit: number) =>
+        all.filter(o => after === undefined || o > after).slice(0, limit),
+    } as unknown as KeyVault);
+
   it.each([
     [
       'LiteLLM down',
@@ -130,50 +140,84 @@ describe('BudgetSync', () => {
         upstreamStatus: 404,
       }),
     ],
+    [
+      'the ingress answering for it',
+      new LiteLlmBadGatewayError('LiteLLM answered 503', {
+        upstreamStatus: 503,
+      }),
+    ],
   ])(
-    'stops at once with one error when every owner would fail (%s)',
+    'stops with one error after failures of LiteLLM itself in a row (%s), and resumes there',
     async (_case, failure) => {
       let down = true;
       const asked: string[] = [];
       const logger = mockServices.logger.mock();
       const sync = new BudgetSync({
-        vault,
+        vault: vaultOf(tenOwners),
         client: () =>
           ({
             getUserInfo: async (ref: string) => {
               asked.push(ref);
-              if (down && ref >= 'user:default/c') throw failure;
+              if (down && ref >= 'user:default/u04') throw failure;
               return inLine(ref);
             },
           } as unknown as LiteLlmClient),
         profile,
         logger,
-        pageSize: 2,
+        pageSize: 4,
+        concurrency: 1,
       });
       expect(await sync.run()).toEqual({
-        checked: 4,
+        checked: 4 + FAILURES_IN_A_ROW_TO_STOP,
         updated: 0,
-        failed: 2,
+        failed: FAILURES_IN_A_ROW_TO_STOP,
         stopped: 'litellm-unusable',
       });
       expect(logger.error).toHaveBeenCalledTimes(1);
       expect(logger.error).toHaveBeenCalledWith(
         expect.stringContaining(
-          'LiteLLM budget sync stopped after 4 key owners; the next run resumes there',
+          'LiteLLM budget sync stopped after 7 key owners; the next run resumes there',
         ),
       );
-      expect(logger.warn).not.toHaveBeenCalled();
+      // The failures before the stop are each a warning, no more.
+      expect(logger.warn).toHaveBeenCalledTimes(FAILURES_IN_A_ROW_TO_STOP - 1);
 
       down = false;
       asked.length = 0;
       expect(await sync.run()).toMatchObject({
-        checked: 2,
+        checked: 6,
         failed: 0,
-        resumedAfter: 'user:default/b',
+        resumedAfter: 'user:default/u03',
       });
-      expect(asked).toEqual(['user:default/c', 'user:default/gone']);
+      expect(asked).toEqual(tenOwners.slice(4));
     },
   );
+
+  it('goes on past one owner that LiteLLM is slow for', async () => {
+    const logger = mockServices.logger.mock();
+    const sync = new BudgetSync({
+      vault: vaultOf(tenOwners),
+      client: () =>
+        ({
+          getUserInfo: async (ref: string) => {
+            if (ref === 'user:default/u02') {
+              throw new ServiceUnavailableError(
+                'LiteLLM did not answer within 10000 ms',
+              );
+            }
+            return inLine(ref);
+          },
+        } as unknown as LiteLlmClient),
+      profile,
+      logger,
+      pageSize: 4,
+    });
+    expect(await sync.run()).toEqual({ checked: 10, updated: 0, failed: 1 });
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    expect(logger.error).not.toHaveBeenCalled();
+    // Nothing to resume: the next run starts from the first owner.
+    expect(await sync.run()).not.toHaveProperty('resumedAfter');
+  });
 
   it('stops after the first failure of a long page, not after every owner', async () => {
     const many = Array.from(

@@ -27,17 +27,25 @@ export interface BudgetSyncResult {
 }
 
 /**
- * A failure that every other owner would meet too: asking on would cost a
- * timeout and a warning per owner and change nothing.
+ * Failures that say LiteLLM itself cannot be used (rather than something
+ * about one owner): unreachable or too slow, the master key refused, a wrong
+ * base URL, or a proxy in front of it answering for it (502-504).
  */
-function isLiteLlmUnusable(error: unknown): boolean {
+function isLiteLlmFailure(error: unknown): boolean {
   if (isError(error) && error.name === 'ServiceUnavailableError') return true;
   return (
     error instanceof LiteLlmBadGatewayError &&
     !(error instanceof LiteLlmNotFoundError) &&
-    [401, 403, 404].includes(error.upstreamStatus ?? 0)
+    [401, 403, 404, 502, 503, 504].includes(error.upstreamStatus ?? 0)
   );
 }
+
+/**
+ * That many such failures in a row, with no owner succeeding in between,
+ * stop the run: every other owner would meet them too. One owner that is
+ * slow on its own (a timeout) is one failure and the run goes on.
+ */
+export const FAILURES_IN_A_ROW_TO_STOP = 3;
 
 /**
  * Brings every key owner's LiteLLM budget in line with the one the portal
@@ -46,7 +54,8 @@ function isLiteLlmUnusable(error: unknown): boolean {
  * gateway, and the apps' service keys.
  *
  * A few owners at a time (gentle on LiteLLM); one failing does not stop the
- * others, but LiteLLM being unusable stops the run with one error. A run
+ * others, but LiteLLM being unusable (several failures of LiteLLM itself in a
+ * row) stops the run with one error. A run
  * that stops (that, or its task's timeout) is resumed where it stopped by the
  * next run of this process, so a large company is covered over several runs
  * instead of its first owners again and again.
@@ -79,15 +88,18 @@ export class BudgetSync {
     const result: BudgetSyncResult = { checked: 0, updated: 0, failed: 0 };
     if (this.resumeAfter !== undefined) result.resumedAfter = this.resumeAfter;
     let after = this.resumeAfter;
+    let inARow = 0;
     let unusable: unknown;
 
     const syncOne = async (ref: string) => {
       result.checked++;
       try {
         if (await this.syncOwner(client, ref)) result.updated++;
+        inARow = 0;
       } catch (error) {
         result.failed++;
-        if (isLiteLlmUnusable(error)) {
+        inARow = isLiteLlmFailure(error) ? inARow + 1 : 0;
+        if (inARow >= FAILURES_IN_A_ROW_TO_STOP) {
           unusable ??= error;
         } else if (unusable === undefined) {
           logger.warn(
