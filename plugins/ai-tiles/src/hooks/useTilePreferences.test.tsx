@@ -144,6 +144,40 @@ describe('useTilePreferences', () => {
     expect(set).toHaveBeenCalledTimes(2);
   });
 
+  it('a star clicked before the stored list is known stars the tile, even if it already was', async () => {
+    const storage = mockApis.storage();
+    const bucket = storage.forBucket(PREFERENCES_BUCKET);
+    let deliver!: (value: string[]) => void;
+    jest
+      .spyOn(bucket, 'snapshot')
+      .mockImplementation(key => ({ key, presence: 'unknown' }));
+    jest.spyOn(bucket, 'observe$').mockImplementation(
+      key =>
+        ({
+          subscribe: ({ next }: { next: (s: any) => void }) => {
+            if (key === FAVOURITES_KEY) {
+              deliver = value => next({ key, presence: 'present', value });
+            }
+            return { unsubscribe() {}, closed: false };
+          },
+        } as any),
+    );
+    const set = jest.spyOn(bucket, 'set');
+    const { result } = setup(storage);
+
+    // Shown unstarred while loading: the click means "star it".
+    act(() => result.current.toggleFavourite('component:default/a'));
+    act(() => deliver(['component:default/a', 'component:default/b']));
+    expect(result.current.favourites).toEqual([
+      'component:default/b',
+      'component:default/a',
+    ]);
+    expect(set).toHaveBeenCalledWith(FAVOURITES_KEY, [
+      'component:default/b',
+      'component:default/a',
+    ]);
+  });
+
   it('reverts and reports when the storage rejects a write', async () => {
     const storage = mockApis.storage();
     const bucket = storage.forBucket(PREFERENCES_BUCKET);

@@ -149,13 +149,19 @@ export function useTilePreferences(): TilePreferences {
     RECENTLY_USED_KEY,
   );
 
+  // What the star showed when it was clicked decides between adding and
+  // removing: a click queued before the stored list is known must not undo a
+  // favourite the user could not see yet.
+  const shownFavourites = useRef(favourites);
+  shownFavourites.current = favourites;
   const toggleFavourite = useCallback(
-    (entityRef: string) =>
-      updateFavourites(prev =>
-        prev.includes(entityRef)
-          ? prev.filter(ref => ref !== entityRef)
-          : [...prev, entityRef],
-      ),
+    (entityRef: string) => {
+      const add = !shownFavourites.current.includes(entityRef);
+      updateFavourites(prev => {
+        const rest = prev.filter(ref => ref !== entityRef);
+        return add ? [...rest, entityRef] : rest;
+      });
+    },
     [updateFavourites],
   );
 

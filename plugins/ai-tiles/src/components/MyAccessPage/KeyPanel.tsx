@@ -201,16 +201,23 @@ export function KeyPanel(props: {
     setBusy('copy');
     const key = revealed !== undefined ? revealed : api.revealKey();
     let written: Promise<void>;
-    if (canWriteItem) {
-      const blob = Promise.resolve(key).then(
-        k => new Blob([k], { type: 'text/plain' }),
-      );
-      written = clipboard.write([new ClipboardItem({ 'text/plain': blob })]);
-    } else {
-      written =
-        typeof key === 'string'
-          ? clipboard.writeText(key)
-          : key.then(k => clipboard.writeText(k));
+    try {
+      if (canWriteItem) {
+        const blob = Promise.resolve(key).then(
+          k => new Blob([k], { type: 'text/plain' }),
+        );
+        // Its failure is the key's, reported below, also when the browser
+        // refused the write before reading the item.
+        blob.catch(() => {});
+        written = clipboard.write([new ClipboardItem({ 'text/plain': blob })]);
+      } else {
+        written =
+          typeof key === 'string'
+            ? clipboard.writeText(key)
+            : key.then(k => clipboard.writeText(k));
+      }
+    } catch (thrown) {
+      written = Promise.reject(thrown);
     }
     // The key's own failure first: it says why (e.g. 403, the policy changed).
     Promise.allSettled([key, written]).then(([fetched, copied]) => {

@@ -637,6 +637,21 @@ describe('MyAccessPageContent', () => {
         expect(screen.queryByTestId('ai-access-revealed-key')).toBeNull();
       });
 
+      it('recovers when the browser refuses to build the clipboard item', async () => {
+        mockClipboardItem();
+        (globalThis as { ClipboardItem?: unknown }).ClipboardItem = class {
+          constructor() {
+            throw new TypeError('Illegal constructor');
+          }
+        };
+        renderAccess(withSummary(readySummary()));
+        await userEvent.click(await screen.findByTestId('ai-access-copy-key'));
+        expect(
+          await screen.findByTestId('ai-access-key-error'),
+        ).toHaveTextContent('Could not copy your key: Illegal constructor');
+        expect(screen.getByTestId('ai-access-copy-key')).toBeEnabled();
+      });
+
       it("says why when the key could not be fetched, not the clipboard's error", async () => {
         const { write } = mockClipboardItem();
         write.mockImplementation(async items => {
