@@ -4,6 +4,7 @@ import { StorageValueSnapshot } from '@backstage/core-plugin-api';
 import { ReactNode } from 'react';
 import {
   FAVOURITES_KEY,
+  LOAD_WAIT_MS,
   PREFERENCES_BUCKET,
   RECENTLY_USED_KEY,
   useTilePreferences,
@@ -176,6 +177,43 @@ describe('useTilePreferences', () => {
       'component:default/b',
       'component:default/a',
     ]);
+  });
+
+  it('takes back and reports a change when the stored list does not come', async () => {
+    jest.useFakeTimers();
+    try {
+      const storage = mockApis.storage();
+      const bucket = storage.forBucket(PREFERENCES_BUCKET);
+      jest
+        .spyOn(bucket, 'snapshot')
+        .mockImplementation(key => ({ key, presence: 'unknown' }));
+      // The user-settings backend is down: nothing is ever observed.
+      jest.spyOn(bucket, 'observe$').mockImplementation(
+        () =>
+          ({
+            subscribe: () => ({ unsubscribe() {}, closed: false }),
+          } as any),
+      );
+      const set = jest.spyOn(bucket, 'set');
+      const errorApi = mockApis.error({ collect: true });
+      const wrapper = ({ children }: { children: ReactNode }) => (
+        <TestApiProvider apis={[storage, errorApi]}>{children}</TestApiProvider>
+      );
+      const { result } = renderHook(() => useTilePreferences(), { wrapper });
+
+      act(() => result.current.toggleFavourite('component:default/a'));
+      expect(result.current.favourites).toEqual(['component:default/a']);
+      act(() => jest.advanceTimersByTime(LOAD_WAIT_MS - 1));
+      expect(result.current.favourites).toEqual(['component:default/a']);
+      act(() => jest.advanceTimersByTime(1));
+      expect(result.current.favourites).toEqual([]);
+      expect(set).not.toHaveBeenCalled();
+      expect(errorApi.getErrors().map(e => e.error.message)).toEqual([
+        'Your saved AI apps could not be loaded, so your change was not saved; try again in a moment',
+      ]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('reverts and reports when the storage rejects a write', async () => {

@@ -14,6 +14,11 @@ export const FAVOURITES_KEY = 'favourites';
 export const RECENTLY_USED_KEY = 'recentlyUsed';
 /** How many recently used tiles are kept. */
 export const RECENTLY_USED_LIMIT = 6;
+/**
+ * How long a change made before the stored list is known waits for it;
+ * then it is taken back and the user told (the storage may be down).
+ */
+export const LOAD_WAIT_MS = 10_000;
 
 const EMPTY: readonly string[] = Object.freeze([]);
 
@@ -34,6 +39,8 @@ function toRefList(value: unknown): readonly string[] {
  * `unknown` until the backend answered). Changes made before then are shown
  * at once but written only once the stored list is known, applied on top of
  * it: writing earlier would replace the stored list with the change alone.
+ * If the list does not come within {@link LOAD_WAIT_MS}, they are taken back
+ * and reported rather than shown as saved.
  */
 function useStoredRefList(
   bucket: StorageApi,
@@ -54,6 +61,7 @@ function useStoredRefList(
   // Whether the stored value is known, and the changes waiting for it.
   const loaded = useRef(false);
   const waiting = useRef<Array<(prev: readonly string[]) => string[]>>([]);
+  const waitTimer = useRef<ReturnType<typeof setTimeout>>();
 
   const write = useCallback(
     (previous: readonly string[], next: string[]) => {
@@ -82,6 +90,7 @@ function useStoredRefList(
       const stored = toRefList(value);
       const changes = waiting.current.splice(0);
       loaded.current = true;
+      clearTimeout(waitTimer.current);
       if (changes.length > 0) {
         write(
           stored,
@@ -100,12 +109,29 @@ function useStoredRefList(
         if (next.presence !== 'unknown') known(next.value);
       },
     });
-    return () => subscription.unsubscribe();
+    return () => {
+      subscription.unsubscribe();
+      clearTimeout(waitTimer.current);
+    };
   }, [bucket, key, write]);
 
   const update = useCallback(
     (fn: (prev: readonly string[]) => string[]) => {
       if (!loaded.current) {
+        if (waiting.current.length === 0) {
+          const shownBefore = current.current;
+          waitTimer.current = setTimeout(() => {
+            if (loaded.current) return;
+            waiting.current = [];
+            current.current = shownBefore;
+            setRefs(shownBefore);
+            errorApi.post(
+              new Error(
+                'Your saved AI apps could not be loaded, so your change was not saved; try again in a moment',
+              ),
+            );
+          }, LOAD_WAIT_MS);
+        }
         waiting.current.push(fn);
         current.current = fn(current.current);
         setRefs(current.current);
@@ -113,7 +139,7 @@ function useStoredRefList(
       }
       write(current.current, fn(current.current));
     },
-    [write],
+    [write, errorApi],
   );
 
   return [refs, update];
