@@ -1,5 +1,6 @@
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
+import { isHttpUrl } from '@internal/plugin-ai-tiles-common';
 import { EncryptionKeyConfig } from '../service/crypto/KeyEncryption';
 
 /** `aiTiles.budgets`, validated. Budgets are USD per `duration`. */
@@ -195,13 +196,7 @@ function readUrl(config: Config, key: string): string | undefined {
   if (value === undefined || value === '') return undefined;
   const path = `aiTiles.litellm.${key}`;
   if (typeof value !== 'string') throw new Error(`${path} must be a URL`);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new Error(`${path} must be an absolute http(s) URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+  if (!isHttpUrl(value)) {
     throw new Error(`${path} must be an absolute http(s) URL`);
   }
   return value.replace(/\/+$/, '');

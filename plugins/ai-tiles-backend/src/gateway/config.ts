@@ -1,5 +1,6 @@
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
+import { isHttpUrl } from '@internal/plugin-ai-tiles-common';
 import { z } from 'zod';
 import { AccessConfig, asNumber } from '../config/accessConfig';
 
@@ -75,7 +76,7 @@ const schema = strictObject({
   upstreamUrl: z
     .string()
     .url()
-    .refine(u => /^https?:\/\//i.test(u), 'must be an http(s) URL')
+    .refine(isHttpUrl, 'must be an http(s) URL')
     .optional(),
   clients: z
     .array(
@@ -180,7 +181,7 @@ export function readGatewayConfig(
     );
   }
   const difyBaseUrl = config.getOptionalString('aiTiles.dify.baseUrl');
-  if (difyBaseUrl !== undefined && !/^https?:\/\/[^/]/i.test(difyBaseUrl)) {
+  if (difyBaseUrl !== undefined && !isHttpUrl(difyBaseUrl)) {
     throw new Error('aiTiles.dify.baseUrl must be an http(s) URL');
   }
   const keyed = g.clients.findIndex(c => c.difyApiKey !== undefined);

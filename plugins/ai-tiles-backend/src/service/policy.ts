@@ -1,5 +1,5 @@
 import { Config } from '@backstage/config';
-import { AiPolicyDocument } from '@internal/plugin-ai-tiles-common';
+import { AiPolicyDocument, isHttpUrl } from '@internal/plugin-ai-tiles-common';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 
@@ -71,13 +71,7 @@ export function policyPageUrl(config: Config): string {
     );
     return `${app}/ai/policy`;
   }
-  let url: URL | undefined;
-  try {
-    url = new URL(configured);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+  if (!isHttpUrl(configured)) {
     throw new Error('aiTiles.policy.pageUrl must be an absolute http(s) URL');
   }
   return configured;
