@@ -233,26 +233,16 @@ function networkReason(error: unknown): string {
   return `could not be reached${code ? ` (${code})` : ''}`;
 }
 
-/** FastAPI's body for a path without a route: `{"detail":"Not Found"}`. */
-function isMissingRoute(text: string): boolean {
-  try {
-    const body = JSON.parse(text);
-    return (
-      !!body &&
-      typeof body === 'object' &&
-      Object.keys(body).length === 1 &&
-      body.detail === 'Not Found'
-    );
-  } catch {
-    return false;
-  }
-}
-
-/** LiteLLM's error envelope, `{detail}` (FastAPI) or a bare string. */
+/**
+ * LiteLLM's error envelope, `{detail}` (FastAPI) or a bare string.
+ * `missingRoute`: FastAPI's body for a path without a route,
+ * `{"detail":"Not Found"}`, not LiteLLM saying "no such user or key".
+ */
 function parseErrorBody(text: string): {
   message: string;
   type?: string;
   param?: string;
+  missingRoute?: boolean;
 } {
   let body: unknown;
   try {
@@ -276,6 +266,9 @@ function parseErrorBody(text: string): {
       };
     }
     if (error !== undefined) return { message: stringify(error) };
+    if (detail === 'Not Found' && Object.keys(body).length === 1) {
+      return { message: detail, missingRoute: true };
+    }
     if (detail !== undefined) {
       if (detail && typeof detail === 'object' && 'error' in detail) {
         return { message: stringify((detail as { error: unknown }).error) };
@@ -632,6 +625,7 @@ export class LiteLlmClient {
       message: raw,
       type,
       param,
+      missingRoute,
     } = parseErrorBody(text.split(this.masterKey).join('[redacted]'));
     const message = sanitize(raw).slice(0, MAX_MESSAGE);
     const where = describeCall(call);
@@ -650,9 +644,8 @@ export class LiteLlmClient {
         { upstreamStatus: status, upstreamType: type },
       );
     }
-    if (status === 404 && isMissingRoute(text)) {
-      // FastAPI's answer for a path it has no route for, not LiteLLM saying
-      // "no such user or key": most likely a base URL with a path (`/v1`).
+    if (status === 404 && missingRoute) {
+      // Most likely a base URL with a path (`/v1`).
       return new LiteLlmBadGatewayError(
         `LiteLLM has no route for ${where} (404 Not Found): check aiTiles.litellm.baseUrl, the proxy's root URL without a path such as /v1`,
         { upstreamStatus: status },
