@@ -1,5 +1,5 @@
 import { Config } from '@backstage/config';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { parseConfigEntityRef } from '../../lib/configEntityRef';
 
 /** The config key that lists the groups admitted to the AI portal. */
 export const ALLOWED_GROUPS_CONFIG_KEY = 'aiPortal.signIn.allowedGroups';
@@ -34,23 +34,20 @@ export function readSignInPolicy(config: Config): SignInPolicy {
         `Invalid config at ${where}: empty value, expected a group entity ref such as 'group:default/employees'`,
       );
     }
-    let ref;
+    let parsed;
     try {
-      ref = parseEntityRef(trimmed, {
-        defaultKind: 'group',
-        defaultNamespace: 'default',
-      });
+      parsed = parseConfigEntityRef(trimmed, 'group');
     } catch (error) {
       throw new Error(
         `Invalid config at ${where}: '${value}' is not a valid entity ref, expected a group entity ref such as 'group:default/employees'`,
       );
     }
-    if (ref.kind.toLocaleLowerCase('en-US') !== 'group') {
+    if (parsed.kind.toLocaleLowerCase('en-US') !== 'group') {
       throw new Error(
-        `Invalid config at ${where}: '${value}' refers to a ${ref.kind}, expected a group entity ref such as 'group:default/employees'`,
+        `Invalid config at ${where}: '${value}' refers to a ${parsed.kind}, expected a group entity ref such as 'group:default/employees'`,
       );
     }
-    return stringifyEntityRef(ref).toLocaleLowerCase('en-US');
+    return parsed.ref;
   });
 
   return { allowedGroups: Array.from(new Set(allowedGroups)) };

@@ -1,5 +1,5 @@
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
+import { parseConfigEntityRef } from '../../lib/configEntityRef';
 
 export const ADMINS_CONFIG_KEY = 'aiPortal.admins';
 
@@ -12,12 +12,9 @@ export const ADMINS_CONFIG_KEY = 'aiPortal.admins';
 export function readAdminRefs(config: Config): string[] {
   const entries = config.getOptionalStringArray(ADMINS_CONFIG_KEY) ?? [];
   return entries.map((entry, index) => {
-    let ref;
+    let parsed;
     try {
-      ref = parseEntityRef(entry.trim(), {
-        defaultKind: 'group',
-        defaultNamespace: 'default',
-      });
+      parsed = parseConfigEntityRef(entry, 'group');
     } catch (error) {
       throw new Error(
         `${ADMINS_CONFIG_KEY}[${index}] is not an entity ref: ${
@@ -25,12 +22,12 @@ export function readAdminRefs(config: Config): string[] {
         }`,
       );
     }
-    const kind = ref.kind.toLocaleLowerCase('en-US');
+    const kind = parsed.kind.toLocaleLowerCase('en-US');
     if (kind !== 'group' && kind !== 'user') {
       throw new Error(
-        `${ADMINS_CONFIG_KEY}[${index}] must name a group or a user, not a ${ref.kind} (${entry})`,
+        `${ADMINS_CONFIG_KEY}[${index}] must name a group or a user, not a ${parsed.kind} (${entry})`,
       );
     }
-    return stringifyEntityRef(ref).toLocaleLowerCase('en-US');
+    return parsed.ref;
   });
 }
