@@ -1,6 +1,5 @@
 import { mockApis, TestApiProvider } from '@backstage/frontend-test-utils';
 import { act, renderHook, waitFor } from '@testing-library/react';
-import { StorageValueSnapshot } from '@backstage/core-plugin-api';
 import { ReactNode } from 'react';
 import {
   FAVOURITES_KEY,
@@ -11,12 +10,46 @@ import {
 } from './useTilePreferences';
 
 function setup(storage = mockApis.storage()) {
-  const errorApi = mockApis.error();
+  const errorApi = mockApis.error({ collect: true });
   const wrapper = ({ children }: { children: ReactNode }) => (
     <TestApiProvider apis={[storage, errorApi]}>{children}</TestApiProvider>
   );
   const hook = renderHook(() => useTilePreferences(), { wrapper });
-  return { ...hook, storage, bucket: storage.forBucket(PREFERENCES_BUCKET) };
+  return {
+    ...hook,
+    storage,
+    errorApi,
+    bucket: storage.forBucket(PREFERENCES_BUCKET),
+  };
+}
+
+/**
+ * Storage as the user-settings one behaves: nothing is known until its
+ * backend answers, which `answer` does for one key.
+ */
+function storageAnsweringLater() {
+  const storage = mockApis.storage();
+  const bucket = storage.forBucket(PREFERENCES_BUCKET);
+  const observers = new Map<string, (value: unknown) => void>();
+  jest
+    .spyOn(bucket, 'snapshot')
+    .mockImplementation(key => ({ key, presence: 'unknown' }));
+  jest.spyOn(bucket, 'observe$').mockImplementation(
+    key =>
+      ({
+        subscribe: ({ next }: { next: (s: unknown) => void }) => {
+          observers.set(key, value =>
+            next({ key, presence: 'present', value }),
+          );
+          return { unsubscribe() {}, closed: false };
+        },
+      } as any),
+  );
+  return {
+    storage,
+    set: jest.spyOn(bucket, 'set'),
+    answer: (key: string, value: string[]) => observers.get(key)?.(value),
+  };
 }
 
 describe('useTilePreferences', () => {
@@ -84,25 +117,7 @@ describe('useTilePreferences', () => {
   });
 
   it('applies changes made before the stored list is known on top of it', async () => {
-    // As the user-settings storage: nothing known until the backend answers.
-    const storage = mockApis.storage();
-    const bucket = storage.forBucket(PREFERENCES_BUCKET);
-    await bucket.set(RECENTLY_USED_KEY, ['component:default/old']);
-    await bucket.set(FAVOURITES_KEY, ['component:default/fav']);
-    const observers: Array<(snapshot: StorageValueSnapshot<any>) => void> = [];
-    jest
-      .spyOn(bucket, 'snapshot')
-      .mockImplementation(key => ({ key, presence: 'unknown' }));
-    jest.spyOn(bucket, 'observe$').mockImplementation(
-      key =>
-        ({
-          subscribe: ({ next }: { next: (s: any) => void }) => {
-            observers.push(s => s.key === key && next(s));
-            return { unsubscribe() {}, closed: false };
-          },
-        } as any),
-    );
-    const set = jest.spyOn(bucket, 'set');
+    const { storage, set, answer } = storageAnsweringLater();
     const { result } = setup(storage);
 
     act(() => result.current.recordOpened('component:default/new'));
@@ -112,20 +127,10 @@ describe('useTilePreferences', () => {
     expect(result.current.favourites).toEqual(['component:default/star']);
     expect(set).not.toHaveBeenCalled();
 
-    act(() =>
-      observers.forEach(deliver => {
-        deliver({
-          key: RECENTLY_USED_KEY,
-          presence: 'present',
-          value: ['component:default/old'],
-        });
-        deliver({
-          key: FAVOURITES_KEY,
-          presence: 'present',
-          value: ['component:default/fav'],
-        });
-      }),
-    );
+    act(() => {
+      answer(RECENTLY_USED_KEY, ['component:default/old']);
+      answer(FAVOURITES_KEY, ['component:default/fav']);
+    });
     expect(result.current.recentlyUsed).toEqual([
       'component:default/new',
       'component:default/old',
@@ -146,29 +151,14 @@ describe('useTilePreferences', () => {
   });
 
   it('a star clicked before the stored list is known stars the tile, even if it already was', async () => {
-    const storage = mockApis.storage();
-    const bucket = storage.forBucket(PREFERENCES_BUCKET);
-    let deliver!: (value: string[]) => void;
-    jest
-      .spyOn(bucket, 'snapshot')
-      .mockImplementation(key => ({ key, presence: 'unknown' }));
-    jest.spyOn(bucket, 'observe$').mockImplementation(
-      key =>
-        ({
-          subscribe: ({ next }: { next: (s: any) => void }) => {
-            if (key === FAVOURITES_KEY) {
-              deliver = value => next({ key, presence: 'present', value });
-            }
-            return { unsubscribe() {}, closed: false };
-          },
-        } as any),
-    );
-    const set = jest.spyOn(bucket, 'set');
+    const { storage, set, answer } = storageAnsweringLater();
     const { result } = setup(storage);
 
     // Shown unstarred while loading: the click means "star it".
     act(() => result.current.toggleFavourite('component:default/a'));
-    act(() => deliver(['component:default/a', 'component:default/b']));
+    act(() =>
+      answer(FAVOURITES_KEY, ['component:default/a', 'component:default/b']),
+    );
     expect(result.current.favourites).toEqual([
       'component:default/b',
       'component:default/a',
@@ -182,24 +172,9 @@ describe('useTilePreferences', () => {
   it('takes back and reports a change when the stored list does not come', async () => {
     jest.useFakeTimers();
     try {
-      const storage = mockApis.storage();
-      const bucket = storage.forBucket(PREFERENCES_BUCKET);
-      jest
-        .spyOn(bucket, 'snapshot')
-        .mockImplementation(key => ({ key, presence: 'unknown' }));
-      // The user-settings backend is down: nothing is ever observed.
-      jest.spyOn(bucket, 'observe$').mockImplementation(
-        () =>
-          ({
-            subscribe: () => ({ unsubscribe() {}, closed: false }),
-          } as any),
-      );
-      const set = jest.spyOn(bucket, 'set');
-      const errorApi = mockApis.error({ collect: true });
-      const wrapper = ({ children }: { children: ReactNode }) => (
-        <TestApiProvider apis={[storage, errorApi]}>{children}</TestApiProvider>
-      );
-      const { result } = renderHook(() => useTilePreferences(), { wrapper });
+      // The user-settings backend is down: nothing is ever answered.
+      const { storage, set } = storageAnsweringLater();
+      const { result, errorApi } = setup(storage);
 
       act(() => result.current.toggleFavourite('component:default/a'));
       expect(result.current.favourites).toEqual(['component:default/a']);
@@ -220,11 +195,7 @@ describe('useTilePreferences', () => {
     const storage = mockApis.storage();
     const bucket = storage.forBucket(PREFERENCES_BUCKET);
     jest.spyOn(bucket, 'set').mockRejectedValue(new Error('offline'));
-    const errorApi = mockApis.error({ collect: true });
-    const wrapper = ({ children }: { children: ReactNode }) => (
-      <TestApiProvider apis={[storage, errorApi]}>{children}</TestApiProvider>
-    );
-    const { result } = renderHook(() => useTilePreferences(), { wrapper });
+    const { result, errorApi } = setup(storage);
 
     act(() => result.current.toggleFavourite('component:default/a'));
     expect(result.current.favourites).toEqual(['component:default/a']);

@@ -482,6 +482,20 @@ describe('MyAccessPageContent', () => {
       jest.useRealTimers();
     });
 
+    /** The browser's `navigator.clipboard` for one test (undone after it). */
+    const giveClipboard = (clipboard: object | undefined) =>
+      Object.defineProperty(navigator, 'clipboard', {
+        value: clipboard,
+        configurable: true,
+      });
+
+    /** The copy error, once shown; Copy is usable again by then. */
+    const copyError = async () => {
+      const error = await screen.findByTestId('ai-access-key-error');
+      expect(screen.getByTestId('ai-access-copy-key')).toBeEnabled();
+      return error;
+    };
+
     it('shows the masked key and its dates', async () => {
       renderAccess(
         withSummary(
@@ -572,10 +586,7 @@ describe('MyAccessPageContent', () => {
 
     it('copies the key to the clipboard, revealing it behind the scenes', async () => {
       const writeText = jest.fn(async (_text: string) => {});
-      Object.defineProperty(navigator, 'clipboard', {
-        value: { writeText },
-        configurable: true,
-      });
+      giveClipboard({ writeText });
       const { api, alertApi } = renderAccess(withSummary(readySummary()));
 
       await userEvent.click(await screen.findByTestId('ai-access-copy-key'));
@@ -606,10 +617,7 @@ describe('MyAccessPageContent', () => {
           FakeClipboardItem;
         const write = jest.fn(async (_items: FakeClipboardItem[]) => {});
         const writeText = jest.fn(async (_text: string) => {});
-        Object.defineProperty(navigator, 'clipboard', {
-          value: { write, writeText },
-          configurable: true,
-        });
+        giveClipboard({ write, writeText });
         return { write, writeText };
       }
       it('writes to the clipboard within the click, the key following', async () => {
@@ -646,10 +654,9 @@ describe('MyAccessPageContent', () => {
         };
         renderAccess(withSummary(readySummary()));
         await userEvent.click(await screen.findByTestId('ai-access-copy-key'));
-        expect(
-          await screen.findByTestId('ai-access-key-error'),
-        ).toHaveTextContent('Could not copy your key: Illegal constructor');
-        expect(screen.getByTestId('ai-access-copy-key')).toBeEnabled();
+        expect(await copyError()).toHaveTextContent(
+          'Could not copy your key: Illegal constructor',
+        );
       });
 
       it("says why when the key could not be fetched, not the clipboard's error", async () => {
@@ -662,19 +669,15 @@ describe('MyAccessPageContent', () => {
           revealKey: revealFails(502, 'LiteLLM answered 500'),
         });
         await userEvent.click(await screen.findByTestId('ai-access-copy-key'));
-        expect(
-          await screen.findByTestId('ai-access-key-error'),
-        ).toHaveTextContent('Could not copy your key: LiteLLM answered 500');
-        expect(screen.getByTestId('ai-access-copy-key')).toBeEnabled();
+        expect(await copyError()).toHaveTextContent(
+          'Could not copy your key: LiteLLM answered 500',
+        );
       });
     });
 
     it('copies an already revealed key without asking the backend again', async () => {
       const writeText = jest.fn(async (_text: string) => {});
-      Object.defineProperty(navigator, 'clipboard', {
-        value: { writeText },
-        configurable: true,
-      });
+      giveClipboard({ writeText });
       const { api } = renderAccess(withSummary(readySummary()));
       await userEvent.click(await screen.findByTestId('ai-access-reveal-key'));
       await screen.findByTestId('ai-access-revealed-key');
@@ -684,10 +687,7 @@ describe('MyAccessPageContent', () => {
     });
 
     it('explains when the browser offers no clipboard', async () => {
-      Object.defineProperty(navigator, 'clipboard', {
-        value: undefined,
-        configurable: true,
-      });
+      giveClipboard(undefined);
       const { api } = renderAccess(withSummary(readySummary()));
       await userEvent.click(await screen.findByTestId('ai-access-copy-key'));
       expect(
