@@ -151,7 +151,9 @@ function dailyResults(rows: SpendLogRow[]) {
   const byDate = new Map<string, SpendLogRow[]>();
   for (const row of rows) {
     const date = row.startTime.slice(0, 10);
-    byDate.set(date, [...(byDate.get(date) ?? []), row]);
+    const calls = byDate.get(date);
+    if (calls) calls.push(row);
+    else byDate.set(date, [row]);
   }
   return [...byDate.keys()]
     .sort()
