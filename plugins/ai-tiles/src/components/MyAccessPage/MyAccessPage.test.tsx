@@ -37,6 +37,20 @@ const withSummary = (summary: AiAccessSummary) => ({
   getMyAccess: jest.fn(async () => summary),
 });
 
+/** Opens the policy dialog, waits for the policy and presses "I accept". */
+async function acceptInDialog() {
+  await userEvent.click(await screen.findByTestId('ai-access-open-policy'));
+  await screen.findByTestId('ai-access-policy-document');
+  await userEvent.click(screen.getByTestId('ai-access-policy-accept'));
+}
+
+const KEY_NOT_READY =
+  'Your acceptance of policy version 2026-11 is recorded, but your AI key could not be set up: LiteLLM is not reachable.';
+
+/** The backend recorded the acceptance but could not set up the key. */
+const keyNotReady = () =>
+  responseError(503, KEY_NOT_READY, 'AiKeyNotReadyError');
+
 /** A reveal the backend refuses with this status and message. */
 const revealFails = (status: number, message: string) =>
   jest.fn(async () => {
@@ -239,9 +253,7 @@ describe('MyAccessPageContent', () => {
           throw await responseError(503, 'LiteLLM is not reachable');
         }),
       });
-      await userEvent.click(await screen.findByTestId('ai-access-open-policy'));
-      await screen.findByTestId('ai-access-policy-document');
-      await userEvent.click(screen.getByTestId('ai-access-policy-accept'));
+      await acceptInDialog();
       expect(
         await screen.findByTestId('ai-access-policy-error'),
       ).toHaveTextContent(
@@ -253,24 +265,14 @@ describe('MyAccessPageContent', () => {
     it('says that an acceptance was recorded when only the key failed, and retries on accept', async () => {
       const acceptPolicy = jest
         .fn()
-        .mockRejectedValueOnce(
-          await responseError(
-            503,
-            'Your acceptance of policy version 2026-11 is recorded, but your AI key could not be set up: LiteLLM is not reachable.',
-            'AiKeyNotReadyError',
-          ),
-        )
+        .mockRejectedValueOnce(await keyNotReady())
         .mockResolvedValueOnce(readySummary());
       renderAccess({ ...withSummary(policyRequiredSummary()), acceptPolicy });
-      await userEvent.click(await screen.findByTestId('ai-access-open-policy'));
-      await screen.findByTestId('ai-access-policy-document');
-      await userEvent.click(screen.getByTestId('ai-access-policy-accept'));
+      await acceptInDialog();
       const notice = await screen.findByTestId(
         'ai-access-policy-key-not-ready',
       );
-      expect(notice).toHaveTextContent(
-        'Your acceptance of policy version 2026-11 is recorded, but your AI key could not be set up: LiteLLM is not reachable.',
-      );
+      expect(notice).toHaveTextContent(KEY_NOT_READY);
       expect(screen.queryByTestId('ai-access-policy-error')).toBeNull();
 
       await userEvent.click(screen.getByTestId('ai-access-policy-accept'));
@@ -283,19 +285,9 @@ describe('MyAccessPageContent', () => {
         .fn()
         .mockResolvedValueOnce(policyRequiredSummary())
         .mockResolvedValueOnce(readySummary());
-      const acceptPolicy = jest
-        .fn()
-        .mockRejectedValueOnce(
-          await responseError(
-            503,
-            'Your acceptance of policy version 2026-11 is recorded, but your AI key could not be set up: LiteLLM is not reachable.',
-            'AiKeyNotReadyError',
-          ),
-        );
+      const acceptPolicy = jest.fn().mockRejectedValueOnce(await keyNotReady());
       renderAccess({ getMyAccess, acceptPolicy });
-      await userEvent.click(await screen.findByTestId('ai-access-open-policy'));
-      await screen.findByTestId('ai-access-policy-document');
-      await userEvent.click(screen.getByTestId('ai-access-policy-accept'));
+      await acceptInDialog();
       await screen.findByTestId('ai-access-policy-key-not-ready');
       expect(getMyAccess).toHaveBeenCalledTimes(1);
 
@@ -311,9 +303,7 @@ describe('MyAccessPageContent', () => {
         () => new Promise<AiAccessSummary>(r => (answer = r)),
       );
       renderAccess({ ...withSummary(policyRequiredSummary()), acceptPolicy });
-      await userEvent.click(await screen.findByTestId('ai-access-open-policy'));
-      await screen.findByTestId('ai-access-policy-document');
-      await userEvent.click(screen.getByTestId('ai-access-policy-accept'));
+      await acceptInDialog();
       // Escape inside the dialog (the pressed button is disabled, so focus left it).
       fireEvent.keyDown(screen.getByRole('dialog'), { key: 'Escape' });
       expect(screen.getByTestId('ai-access-policy-dialog')).toBeVisible();
