@@ -44,6 +44,31 @@ test.describe('AI tiles page', () => {
     await expectNoScriptRan(page);
   });
 
+  test('tile descriptions show up to two lines and the whole text on hover', async ({
+    page,
+  }) => {
+    const grid = page.getByTestId('ai-tiles-grid');
+    const layout = (name: string) =>
+      grid
+        .getByTestId(`ai-tile-${name}`)
+        .locator('[id$="-description"]')
+        .evaluate(el => ({
+          lines: el.clientHeight / parseFloat(getComputedStyle(el).lineHeight),
+          clipped: el.scrollHeight > el.clientHeight + 1,
+          title: el.getAttribute('title'),
+        }));
+    // The longest description is cut after its second line, not its first.
+    const long = await layout('invoice-extractor');
+    expect(long.clipped).toBe(true);
+    expect(Math.round(long.lines)).toBe(2);
+    expect(long.title).toBe(
+      'Extracts supplier, dates, amounts and line items from an invoice into a table you can paste into the ERP.',
+    );
+    // The wide Open Chat tile has room for all of its own.
+    const chat = await layout('open-chat');
+    expect(chat.clipped).toBe(false);
+  });
+
   test('search narrows the tiles as you type', async ({ page }) => {
     const search = page.getByRole('textbox', { name: 'Search AI apps' });
     await search.fill('invoice');

@@ -105,13 +105,17 @@ const useStyles = makeStyles(
         outlineOffset: -3,
       },
     },
+    // Two lines: enough to tell apps apart; the whole text is the tooltip.
     description: {
       margin: 0,
       fontSize: '0.875rem',
+      lineHeight: 1.43,
       color: theme.palette.text.secondary,
-      whiteSpace: 'nowrap',
+      display: '-webkit-box',
+      WebkitBoxOrient: 'vertical',
+      WebkitLineClamp: 2,
       overflow: 'hidden',
-      textOverflow: 'ellipsis',
+      overflowWrap: 'anywhere',
     },
     meta: {
       display: 'flex',
