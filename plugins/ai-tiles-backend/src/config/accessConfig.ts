@@ -211,27 +211,29 @@ export function readAccessConfig(config: Config): AccessConfig {
   const budgets = readBudgetConfig(config);
   const encryptionKeys = readEncryptionKeys(config);
   const litellm = config.getOptionalConfig('aiTiles.litellm');
-  const baseUrl = litellm ? readUrl(litellm, 'baseUrl') : undefined;
-  const masterKey = litellm?.getOptional('masterKey');
-  if (masterKey !== undefined && typeof masterKey !== 'string') {
-    throw new Error(`${CONFIG_KEYS.masterKey} must be a string`);
-  }
-
-  if (litellm && !baseUrl) {
-    // Written to be used (e.g. `baseUrl: ${LITELLM_URL}` with the variable
-    // unset): starting with AI access quietly off would hide the mistake.
-    throw new Error(
-      `${CONFIG_KEYS.baseUrl} is required when aiTiles.litellm is present: the LiteLLM proxy's root URL, e.g. http://litellm:4000 (leave aiTiles.litellm out to run without AI access)`,
-    );
-  }
-  if (!baseUrl) {
-    const missingConfig: string[] = [CONFIG_KEYS.baseUrl];
-    if (!masterKey) missingConfig.push(CONFIG_KEYS.masterKey);
+  if (!litellm) {
+    const missingConfig: string[] = [
+      CONFIG_KEYS.baseUrl,
+      CONFIG_KEYS.masterKey,
+    ];
     if (!encryptionKeys) missingConfig.push(CONFIG_KEYS.encryptionKeys);
     if (!budgets || Number.isNaN(budgets.default)) {
       missingConfig.push(CONFIG_KEYS.budgetDefault);
     }
     return { configured: false, missingConfig };
+  }
+
+  const baseUrl = readUrl(litellm, 'baseUrl');
+  const masterKey = litellm.getOptional('masterKey');
+  if (masterKey !== undefined && typeof masterKey !== 'string') {
+    throw new Error(`${CONFIG_KEYS.masterKey} must be a string`);
+  }
+  if (!baseUrl) {
+    // Written to be used (e.g. `baseUrl: ${LITELLM_URL}` with the variable
+    // unset): starting with AI access quietly off would hide the mistake.
+    throw new Error(
+      `${CONFIG_KEYS.baseUrl} is required when aiTiles.litellm is present: the LiteLLM proxy's root URL, e.g. http://litellm:4000 (leave aiTiles.litellm out to run without AI access)`,
+    );
   }
 
   if (!encryptionKeys) {
@@ -250,9 +252,9 @@ export function readAccessConfig(config: Config): AccessConfig {
     litellm: {
       baseUrl,
       masterKey: masterKey || undefined,
-      publicUrl: readUrl(litellm!, 'publicUrl') ?? baseUrl,
-      timeoutMs: readInteger(litellm!, 'timeoutMs', 10_000, 1, 600_000),
-      retries: readInteger(litellm!, 'retries', 2, 0, 10),
+      publicUrl: readUrl(litellm, 'publicUrl') ?? baseUrl,
+      timeoutMs: readInteger(litellm, 'timeoutMs', 10_000, 1, 600_000),
+      retries: readInteger(litellm, 'retries', 2, 0, 10),
     },
     encryptionKeys,
     budgets,

@@ -174,7 +174,7 @@ export class GatewayService {
    * `graceMs` to finish, then they are cut with a 503; their ledger rows are
    * handed over before the ledger's last flush.
    */
-  async close(graceMs = 10_000): Promise<void> {
+  async close(graceMs: number): Promise<void> {
     if (this.inFlight.size) {
       const cut = setTimeout(() => {
         for (const abort of this.inFlight) abort.abort(shuttingDown());

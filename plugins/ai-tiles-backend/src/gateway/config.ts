@@ -68,77 +68,84 @@ const entityRef = z.string().transform((value, ctx) => {
   }
 });
 
-/** An object that refuses keys it does not know: a misspelt limit must not fall back silently. */
-const strictObject = <T extends z.ZodRawShape>(shape: T) =>
-  z.object(shape).strict();
-
-const schema = strictObject({
-  upstreamUrl: z
-    .string()
-    .url()
-    .refine(isHttpUrl, 'must be an http(s) URL')
-    .optional(),
-  clients: z
-    .array(
-      strictObject({
-        id: z
-          .string()
-          .regex(/^[a-z0-9][a-z0-9._-]{0,99}$/i, 'letters, digits, . _ -'),
-        kind: z.enum(['openwebui', 'dify']),
-        token: z
-          .string()
-          .min(32, 'must be at least 32 characters (a random secret)'),
-        entityRef,
-        difyApiKey: z.string().min(1).optional(),
-      }),
-    )
-    .min(1),
-  openWebUi: strictObject({
-    emailHeader: z
+// Strict objects refuse keys they do not know: a misspelt limit must not fall back silently.
+const schema = z
+  .strictObject({
+    upstreamUrl: z
       .string()
-      .regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name')
+      .url()
+      .refine(isHttpUrl, 'must be an http(s) URL')
       .optional(),
-  }).optional(),
-  serviceKeys: strictObject({
-    maxBudget: number(z.number().min(0)).optional(),
-  }).optional(),
-  listen: strictObject({
-    host: z.string().min(1).optional(),
-    port: number(z.number().int().min(0).max(65535)),
-  }).optional(),
-  limits: strictObject({
-    maxBodyBytes: number(z.number().int().min(1024)).optional(),
-    maxConcurrentPerEmployee: number(z.number().int().min(1)).optional(),
-    timeoutMs: number(z.number().int().min(100)).optional(),
-    connectTimeoutMs: number(z.number().int().min(100)).optional(),
-  }).optional(),
-}).superRefine((value, ctx) => {
-  const seen = new Map<string, number>();
-  value.clients.forEach((client, index) => {
-    if (client.difyApiKey !== undefined && client.kind !== 'dify') {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['clients', index, 'difyApiKey'],
-        message: 'is only for clients of kind dify',
-      });
-    }
-    for (const [field, v] of [
-      ['id', client.id],
-      ['token', client.token],
-    ] as const) {
-      const key = `${field}:${v}`;
-      if (seen.has(key)) {
+    clients: z
+      .array(
+        z.strictObject({
+          id: z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9._-]{0,99}$/i, 'letters, digits, . _ -'),
+          kind: z.enum(['openwebui', 'dify']),
+          token: z
+            .string()
+            .min(32, 'must be at least 32 characters (a random secret)'),
+          entityRef,
+          difyApiKey: z.string().min(1).optional(),
+        }),
+      )
+      .min(1),
+    openWebUi: z
+      .strictObject({
+        emailHeader: z
+          .string()
+          .regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name')
+          .optional(),
+      })
+      .optional(),
+    serviceKeys: z
+      .strictObject({
+        maxBudget: number(z.number().min(0)).optional(),
+      })
+      .optional(),
+    listen: z
+      .strictObject({
+        host: z.string().min(1).optional(),
+        port: number(z.number().int().min(0).max(65535)),
+      })
+      .optional(),
+    limits: z
+      .strictObject({
+        maxBodyBytes: number(z.number().int().min(1024)).optional(),
+        maxConcurrentPerEmployee: number(z.number().int().min(1)).optional(),
+        timeoutMs: number(z.number().int().min(100)).optional(),
+        connectTimeoutMs: number(z.number().int().min(100)).optional(),
+      })
+      .optional(),
+  })
+  .superRefine((value, ctx) => {
+    const seen = new Map<string, number>();
+    value.clients.forEach((client, index) => {
+      if (client.difyApiKey !== undefined && client.kind !== 'dify') {
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
-          path: ['clients', index, field],
-          message: `must be unique (same as clients[${seen.get(key)}])`,
+          path: ['clients', index, 'difyApiKey'],
+          message: 'is only for clients of kind dify',
         });
-      } else {
-        seen.set(key, index);
       }
-    }
+      for (const [field, v] of [
+        ['id', client.id],
+        ['token', client.token],
+      ] as const) {
+        const key = `${field}:${v}`;
+        if (seen.has(key)) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['clients', index, field],
+            message: `must be unique (same as clients[${seen.get(key)}])`,
+          });
+        } else {
+          seen.set(key, index);
+        }
+      }
+    });
   });
-});
 
 /**
  * Reads and validates `aiTiles.gateway`; undefined when absent (the gateway

@@ -817,19 +817,14 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     await accept(server, JANE);
     const own = `http://127.0.0.1:${port}${GATEWAY}`;
 
-    const plain = await fetch(`${own}/chat/completions`, {
-      method: 'POST',
-      headers: asOpenWebUi('jane.doe@example.com'),
-      body: JSON.stringify(chatBody()),
-    });
+    const plain = await chatAsJane(own);
     expect(plain.status).toBe(200);
     expect((await plain.json()).choices[0].message.content).toContain(
       'Summarise',
     );
-    const streamed = await fetch(`${own}/chat/completions`, {
-      method: 'POST',
-      headers: asOpenWebUi('jane.doe@example.com'),
-      body: JSON.stringify(chatBody({ stream: true, mock_stream_chunks: 3 })),
+    const streamed = await chatAsJane(own, {
+      stream: true,
+      mock_stream_chunks: 3,
     });
     const { text } = await readStream(streamed);
     expect(text.trim().endsWith('data: [DONE]')).toBe(true);
@@ -853,12 +848,8 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     });
     expect(noToken.status).toBe(401);
     expect((await noToken.json()).error.code).toBe('invalid_api_key');
-    const big = await fetch(`${own}/chat/completions`, {
-      method: 'POST',
-      headers: asOpenWebUi('jane.doe@example.com'),
-      body: JSON.stringify(
-        chatBody({ messages: [{ role: 'user', content: 'x'.repeat(8192) }] }),
-      ),
+    const big = await chatAsJane(own, {
+      messages: [{ role: 'user', content: 'x'.repeat(8192) }],
     });
     expect(big.status).toBe(413);
     expect((await big.json()).error.code).toBe('request_too_large');

@@ -10,7 +10,7 @@ export interface GatewayListener {
   /** Starts serving calls (until then: 503), once the backend is up. */
   serve(): void;
   /** Stops accepting calls; open calls (streams) get `graceMs` to finish. */
-  close(graceMs?: number): Promise<void>;
+  close(graceMs: number): Promise<void>;
 }
 
 /**
@@ -100,7 +100,7 @@ export async function startGatewayListener(options: {
     serve() {
       serving = true;
     },
-    async close(graceMs = 10_000) {
+    async close(graceMs) {
       closing = true;
       const closed = new Promise<void>(resolve =>
         server.close(() => resolve()),

@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { errors as undiciErrors } from 'undici';
+import { isServiceUnavailable } from '../service/litellm/errors';
 import { GatewayError } from './errors';
 
 const UNREACHABLE_CODES = new Set([
@@ -60,7 +61,7 @@ export function toGatewayError(
   // Provisioning errors (LiteLLM's admin API down or answering nonsense,
   // the master key missing): their messages are written for employees.
   const message = (error as Error)?.message ?? String(error);
-  if ((error as Error)?.name === 'ServiceUnavailableError') {
+  if (isServiceUnavailable(error)) {
     return new GatewayError(503, 'service_unavailable', message);
   }
   if ((error as { statusCode?: number })?.statusCode === 502) {

@@ -18,7 +18,7 @@ import {
   PolicyAcceptanceStore,
 } from '../../database/PolicyAcceptanceStore';
 import { EmployeeDirectory } from '../budgets/BudgetResolver';
-import { sanitize } from '../litellm/errors';
+import { isServiceUnavailable, sanitize } from '../litellm/errors';
 import { LiteLlmClient } from '../litellm/LiteLlmClient';
 import {
   KeyProvisioner,
@@ -50,10 +50,9 @@ function keyNotReady(
   logger: LoggerService,
 ): KeyNotReadyError {
   const recorded = `Your acceptance of policy version ${version} is recorded, but your AI key could not be set up`;
-  const status =
-    isError(error) && error.name === 'ServiceUnavailableError'
-      ? 503
-      : (error as { statusCode?: unknown })?.statusCode;
+  const status = isServiceUnavailable(error)
+    ? 503
+    : (error as { statusCode?: unknown })?.statusCode;
   if (isError(error) && (status === 502 || status === 503)) {
     // Messages written for employees (LiteLLM down, slow or wrong).
     return new KeyNotReadyError(status, `${recorded}: ${error.message}`);

@@ -12,10 +12,13 @@ describe('BudgetSync', () => {
     'user:default/c',
     'user:default/gone',
   ];
-  const vault = {
-    activeOwners: async (after: string | undefined, limit: number) =>
-      owners.filter(o => after === undefined || o > after).slice(0, limit),
-  } as unknown as KeyVault;
+  /** A vault whose active owners are `all`, in pages after a cursor. */
+  const vaultOf = (all: string[]) =>
+    ({
+      activeOwners: async (after: string | undefined, limit: number) =>
+        all.filter(o => after === undefined || o > after).slice(0, limit),
+    } as unknown as KeyVault);
+  const vault = vaultOf(owners);
 
   it('pages through every owner, writes only differing budgets, and survives one failure', async () => {
     const updates: Array<{ user_id: string; max_budget?: number }> = [];
@@ -117,12 +120,6 @@ describe('BudgetSync', () => {
     { length: 10 },
     (_, i) => `user:default/u${String(i).padStart(2, '0')}`,
   );
-  const vaultOf = (all: string[]) =>
-    ({
-      activeOwners: async (after: string | undefined, limit: number) =>
-        all.filter(o => after === undefined || o > after).slice(0, limit),
-    } as unknown as KeyVault);
-
   it.each([
     [
       'LiteLLM down',
@@ -226,10 +223,7 @@ describe('BudgetSync', () => {
     );
     let calls = 0;
     const sync = new BudgetSync({
-      vault: {
-        activeOwners: async (after: string | undefined, limit: number) =>
-          many.filter(o => after === undefined || o > after).slice(0, limit),
-      } as unknown as KeyVault,
+      vault: vaultOf(many),
       client: () =>
         ({
           getUserInfo: async () => {

@@ -1,12 +1,7 @@
 import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
-import { isError } from '@backstage/errors';
 import { KeyVault } from '../../database/KeyVault';
 import { LiteLlmClient } from '../litellm/LiteLlmClient';
-import {
-  LiteLlmBadGatewayError,
-  LiteLlmNotFoundError,
-  sanitize,
-} from '../litellm/errors';
+import { isLiteLlmUnusable, sanitize } from '../litellm/errors';
 import { reconcileBudget } from '../provisioning/KeyProvisioner';
 import { EmployeeProfile } from './BudgetResolver';
 
@@ -24,20 +19,6 @@ export interface BudgetSyncResult {
    * master key refused, a wrong base URL). The next run resumes there.
    */
   stopped?: 'cancelled' | 'litellm-unusable';
-}
-
-/**
- * Failures that say LiteLLM itself cannot be used (rather than something
- * about one owner): unreachable or too slow, the master key refused, a wrong
- * base URL, or a proxy in front of it answering for it (502-504).
- */
-function isLiteLlmFailure(error: unknown): boolean {
-  if (isError(error) && error.name === 'ServiceUnavailableError') return true;
-  return (
-    error instanceof LiteLlmBadGatewayError &&
-    !(error instanceof LiteLlmNotFoundError) &&
-    [401, 403, 404, 502, 503, 504].includes(error.upstreamStatus ?? 0)
-  );
 }
 
 /**
@@ -98,7 +79,7 @@ export class BudgetSync {
         inARow = 0;
       } catch (error) {
         result.failed++;
-        inARow = isLiteLlmFailure(error) ? inARow + 1 : 0;
+        inARow = isLiteLlmUnusable(error) ? inARow + 1 : 0;
         if (inARow >= FAILURES_IN_A_ROW_TO_STOP) {
           unusable ??= error;
         } else if (unusable === undefined) {

@@ -6,6 +6,7 @@ import {
   LiteLlmBadGatewayError,
   LiteLlmCall,
   LiteLlmNotFoundError,
+  PROXY_FAILURE_STATUS,
   describeCall,
   liteLlmUnavailable,
   sanitize,
@@ -213,7 +214,6 @@ interface RequestOptions<T> {
   signal?: AbortSignal;
 }
 
-const RETRYABLE_STATUS = new Set([502, 503, 504]);
 const MAX_MESSAGE = 300;
 
 function formatSeconds(ms: number): string {
@@ -582,7 +582,7 @@ export class LiteLlmClient {
       }
 
       if (!response.ok) {
-        if (RETRYABLE_STATUS.has(response.status) && attempt < attempts) {
+        if (PROXY_FAILURE_STATUS.has(response.status) && attempt < attempts) {
           await this.backoff(attempt);
           continue;
         }

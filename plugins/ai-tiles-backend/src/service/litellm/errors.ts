@@ -83,6 +83,34 @@ export class BudgetExceededError extends CustomErrorBase {
   }
 }
 
+/** Statuses of a proxy in front of LiteLLM answering for it: retried for idempotent calls. */
+export const PROXY_FAILURE_STATUS: ReadonlySet<number> = new Set([
+  502, 503, 504,
+]);
+
+/** A 503 from {@link liteLlmUnavailable} (or any Backstage `ServiceUnavailableError`). */
+export function isServiceUnavailable(error: unknown): error is Error {
+  return (error as Error | undefined)?.name === 'ServiceUnavailableError';
+}
+
+/**
+ * Failures that say LiteLLM itself cannot be used (rather than something
+ * about one user): unreachable or too slow, the master key refused, a wrong
+ * base URL (a 404 that is not {@link LiteLlmNotFoundError}), or a proxy in
+ * front of it answering for it.
+ */
+export function isLiteLlmUnusable(error: unknown): boolean {
+  if (isServiceUnavailable(error)) return true;
+  if (
+    !(error instanceof LiteLlmBadGatewayError) ||
+    error instanceof LiteLlmNotFoundError
+  ) {
+    return false;
+  }
+  const status = error.upstreamStatus ?? 0;
+  return [401, 403, 404].includes(status) || PROXY_FAILURE_STATUS.has(status);
+}
+
 /** LiteLLM could not be reached or did not answer in time: 503. */
 export function liteLlmUnavailable(
   call: LiteLlmCall,
