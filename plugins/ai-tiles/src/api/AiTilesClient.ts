@@ -15,12 +15,17 @@ import { AiTilesApi } from './AiTilesApi';
 /** Backend plugin id the client talks to (`/api/ai-tiles`). */
 const BACKEND_PLUGIN_ID = 'ai-tiles';
 
-/** The schema validation result this client needs (zod's `safeParse`). */
-type SafeParse<T> = (
-  value: unknown,
-) =>
-  | { success: true; data: T }
-  | { success: false; error: { issues: { path: (string | number)[] }[] } };
+/** What {@link AiTilesClient.getUnlessMissing} answers for a 404. */
+const NOT_FOUND = Symbol('not-found');
+
+/** What this client needs of a schema: zod's `safeParse`. */
+interface Schema<T> {
+  safeParse(
+    value: unknown,
+  ):
+    | { success: true; data: T }
+    | { success: false; error: { issues: { path: (string | number)[] }[] } };
+}
 
 /**
  * Validates a response body. The error names the offending fields only, never
@@ -29,8 +34,8 @@ type SafeParse<T> = (
  * @param what - the body and where it came from, e.g. `The revealed API key
  * from the ai-tiles backend`
  */
-function parseBody<T>(what: string, safeParse: SafeParse<T>, body: unknown): T {
-  const result = safeParse(body);
+function parseBody<T>(what: string, schema: Schema<T>, body: unknown): T {
+  const result = schema.safeParse(body);
   if (result.success) {
     return result.data;
   }
@@ -59,40 +64,28 @@ export class AiTilesClient implements AiTilesApi {
   }
 
   async getPolicy(): Promise<AiPolicyDocument | undefined> {
-    const baseUrl = await this.discoveryApi.getBaseUrl(BACKEND_PLUGIN_ID);
-    const response = await this.fetchApi.fetch(`${baseUrl}/policy`, {
-      headers: { Accept: 'application/json' },
-    });
-    if (response.status === 404) {
-      return undefined;
-    }
-    if (!response.ok) {
-      throw await ResponseError.fromResponse(response);
-    }
-    return parseBody(
-      'The acceptable-use policy from the ai-tiles backend',
-      value => aiPolicyDocumentSchema.safeParse(value),
-      await response.json(),
-    );
+    const body = await this.getUnlessMissing(BACKEND_PLUGIN_ID, '/policy');
+    return body === NOT_FOUND
+      ? undefined
+      : parseBody(
+          'The acceptable-use policy from the ai-tiles backend',
+          aiPolicyDocumentSchema,
+          body,
+        );
   }
 
   async getMyEntityProblems(): Promise<AiEntityProblem[]> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('catalog');
-    const response = await this.fetchApi.fetch(
-      `${baseUrl}${AI_ENTITY_PROBLEMS_PATH}`,
-      { headers: { Accept: 'application/json' } },
+    const body = await this.getUnlessMissing(
+      'catalog',
+      AI_ENTITY_PROBLEMS_PATH,
     );
-    if (response.status === 404) {
-      return [];
-    }
-    if (!response.ok) {
-      throw await ResponseError.fromResponse(response);
-    }
-    return parseBody(
-      'The list of AI entity problems from the catalog',
-      value => aiEntityProblemsResponseSchema.safeParse(value),
-      await response.json(),
-    ).items;
+    return body === NOT_FOUND
+      ? []
+      : parseBody(
+          'The list of AI entity problems from the catalog',
+          aiEntityProblemsResponseSchema,
+          body,
+        ).items;
   }
 
   async getMyAccess(): Promise<AiAccessSummary> {
@@ -109,7 +102,7 @@ export class AiTilesClient implements AiTilesApi {
     const body = await this.send('POST', '/me/key/reveal');
     return parseBody(
       'The revealed API key from the ai-tiles backend',
-      value => revealKeyResponseSchema.safeParse(value),
+      revealKeyResponseSchema,
       body,
     ).key;
   }
@@ -117,6 +110,27 @@ export class AiTilesClient implements AiTilesApi {
   async rotateKey(): Promise<AiAccessSummary> {
     const body = await this.send('POST', '/me/key/rotate');
     return parseAccessSummary(body);
+  }
+
+  /**
+   * A JSON GET of `path` from `pluginId`'s backend, or {@link NOT_FOUND} for
+   * a 404 (no policy configured, the catalog module not installed).
+   */
+  private async getUnlessMissing(
+    pluginId: string,
+    path: string,
+  ): Promise<unknown> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+    const response = await this.fetchApi.fetch(`${baseUrl}${path}`, {
+      headers: { Accept: 'application/json' },
+    });
+    if (response.status === 404) {
+      return NOT_FOUND;
+    }
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return response.json();
   }
 
   /**
@@ -153,7 +167,7 @@ export class AiTilesClient implements AiTilesApi {
 function parseAccessSummary(body: unknown): AiAccessSummary {
   return parseBody(
     'The AI access summary from the ai-tiles backend',
-    value => aiAccessSummarySchema.safeParse(value),
+    aiAccessSummarySchema,
     body,
   );
 }

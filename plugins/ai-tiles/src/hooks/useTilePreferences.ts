@@ -120,8 +120,8 @@ function useStoredRefList(
       if (!loaded.current) {
         if (waiting.current.length === 0) {
           const shownBefore = current.current;
+          // Cleared once the stored list arrives (or on unmount).
           waitTimer.current = setTimeout(() => {
-            if (loaded.current) return;
             waiting.current = [];
             current.current = shownBefore;
             setRefs(shownBefore);

@@ -7,13 +7,15 @@ export type AiAccessBudget = NonNullable<AiAccessSummary['budget']>;
 export type UsageLevel = 'normal' | 'warning' | 'error';
 
 /** Share of the budget from which the meter turns to warning (as LiteLLM alerts do). */
-export const WARNING_RATIO = 0.8;
+const WARNING_PERCENT = 80;
 
 /**
- * Floating-point slack for the thresholds: $2.40 / $3.00 is
- * 0.7999999999999999, and must read 80% and colour the meter alike.
+ * A ratio as whole percent, rounded down so that a budget reads 100% only
+ * once it is used up. The slack absorbs floating point: $2.40 / $3.00 is
+ * 0.7999999999999999 and is 80%. The meter's colour and its label both
+ * come from this, so they always agree.
  */
-const RATIO_EPSILON = 1e-9;
+const wholePercent = (ratio: number) => Math.floor((ratio + 1e-9) * 100);
 
 const DATE_LOCALE = 'en-GB';
 
@@ -82,10 +84,10 @@ export function usageRatio(
 
 /** Meter colour: normal below 80%, warning from 80%, error from 100%. */
 export function usageLevel(ratio: number | null): UsageLevel {
-  if (ratio === null || ratio + RATIO_EPSILON < WARNING_RATIO) {
+  if (ratio === null || wholePercent(ratio) < WARNING_PERCENT) {
     return 'normal';
   }
-  return ratio + RATIO_EPSILON >= 1 ? 'error' : 'warning';
+  return wholePercent(ratio) >= 100 ? 'error' : 'warning';
 }
 
 /**
@@ -96,7 +98,7 @@ export function formatPercent(ratio: number): string {
   if (!Number.isFinite(ratio)) {
     return '100%+';
   }
-  return `${Math.floor((ratio + RATIO_EPSILON) * 100)}%`;
+  return `${wholePercent(ratio)}%`;
 }
 
 /** `$12.34 of $50.00 used`, or `$12.34 used` without a limit. */

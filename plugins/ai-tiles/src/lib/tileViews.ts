@@ -38,7 +38,7 @@ export function buildHaystack(tile: AiTile): string {
 }
 
 /** The Open Chat entity (`open-chat`), the one tile `aiTiles.chat.url` points elsewhere. */
-export const isOpenChat = (tile: AiTile): boolean =>
+const isOpenChat = (tile: AiTile): boolean =>
   tile.runner === 'chat' && tile.name === OPEN_CHAT_NAME;
 
 /**
@@ -105,6 +105,30 @@ const byTitle = (a: AiTile, b: AiTile) =>
   a.entityRef.localeCompare(b.entityRef);
 
 /**
+ * The Open Chat tile's view: the `open-chat` entity (taken out of `chats`),
+ * else a tile made from the configured chat URL, else the first chat tile
+ * (taken out of `chats`).
+ */
+function takePrimaryChat(
+  chats: AiTile[],
+  configChatUrl: string | undefined,
+): TileView | undefined {
+  const openChatIndex = chats.findIndex(isOpenChat);
+  if (openChatIndex < 0 && configChatUrl) {
+    return toTileView(syntheticChatTile(configChatUrl), {
+      isPrimaryChat: true,
+      isSynthetic: true,
+      chatUrl: configChatUrl,
+    });
+  }
+  // The open-chat entity, else the first chat tile by title.
+  const [primary] = chats.splice(openChatIndex < 0 ? 0 : openChatIndex, 1);
+  return primary
+    ? toTileView(primary, { isPrimaryChat: true, chatUrl: configChatUrl })
+    : undefined;
+}
+
+/**
  * Orders parsed tiles for the grid (the Open Chat tile first, then other chat
  * tiles, then apps by title) and applies the chat URL from config. The Open
  * Chat tile is the `open-chat` entity; without one, a tile made from the
@@ -117,28 +141,9 @@ export function buildTileViews(tiles: AiTile[], chatUrl?: string): TileView[] {
   const chats = tiles.filter(t => t.type === AI_CHAT_TYPE).sort(byTitle);
   const apps = tiles.filter(t => t.type !== AI_CHAT_TYPE).sort(byTitle);
 
-  const openChatIndex = chats.findIndex(isOpenChat);
-  const [primary] =
-    openChatIndex >= 0 || !configChatUrl
-      ? chats.splice(Math.max(0, openChatIndex), 1)
-      : [];
-
-  const views: TileView[] = [];
-  if (primary) {
-    views.push(
-      toTileView(primary, { isPrimaryChat: true, chatUrl: configChatUrl }),
-    );
-  } else if (configChatUrl) {
-    views.push(
-      toTileView(syntheticChatTile(configChatUrl), {
-        isPrimaryChat: true,
-        isSynthetic: true,
-        chatUrl: configChatUrl,
-      }),
-    );
-  }
-  for (const tile of [...chats, ...apps]) {
-    views.push(toTileView(tile, { chatUrl: configChatUrl }));
-  }
-  return views;
+  const primary = takePrimaryChat(chats, configChatUrl);
+  const rest = [...chats, ...apps].map(tile =>
+    toTileView(tile, { chatUrl: configChatUrl }),
+  );
+  return primary ? [primary, ...rest] : rest;
 }

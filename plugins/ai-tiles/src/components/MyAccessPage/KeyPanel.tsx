@@ -220,12 +220,13 @@ export function KeyPanel(props: {
       written = Promise.reject(thrown);
     }
     // The key's own failure first: it says why (e.g. 403, the policy changed).
-    Promise.allSettled([key, written]).then(([fetched, copied]) => {
+    Promise.allSettled([key, written]).then(results => {
       setBusy(undefined);
-      if (fetched.status === 'rejected') {
-        failed('Could not copy your key', fetched.reason);
-      } else if (copied.status === 'rejected') {
-        failed('Could not copy your key', copied.reason);
+      const failure = results.find(
+        (r): r is PromiseRejectedResult => r.status === 'rejected',
+      );
+      if (failure) {
+        failed('Could not copy your key', failure.reason);
       } else {
         alertApi.post({
           message: 'Your API key was copied to the clipboard.',

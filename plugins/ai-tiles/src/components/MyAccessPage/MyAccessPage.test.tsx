@@ -51,8 +51,8 @@ const KEY_NOT_READY =
 const keyNotReady = () =>
   responseError(503, KEY_NOT_READY, 'AiKeyNotReadyError');
 
-/** A reveal the backend refuses with this status and message. */
-const revealFails = (status: number, message: string) =>
+/** A call the backend refuses with this status and message. */
+const refused = (status: number, message: string) =>
   jest.fn(async () => {
     throw await responseError(status, message);
   });
@@ -249,9 +249,7 @@ describe('MyAccessPageContent', () => {
     it('shows other accept failures in the dialog', async () => {
       renderAccess({
         ...withSummary(policyRequiredSummary()),
-        acceptPolicy: jest.fn(async () => {
-          throw await responseError(503, 'LiteLLM is not reachable');
-        }),
+        acceptPolicy: refused(503, 'LiteLLM is not reachable'),
       });
       await acceptInDialog();
       expect(
@@ -546,7 +544,7 @@ describe('MyAccessPageContent', () => {
     it('shows reveal errors from the backend', async () => {
       renderAccess({
         ...withSummary(readySummary()),
-        revealKey: revealFails(502, 'LiteLLM answered 500'),
+        revealKey: refused(502, 'LiteLLM answered 500'),
       });
       await userEvent.click(await screen.findByTestId('ai-access-reveal-key'));
       expect(
@@ -566,7 +564,7 @@ describe('MyAccessPageContent', () => {
         );
       renderAccess({
         getMyAccess,
-        revealKey: revealFails(403, 'Accept the current policy first'),
+        revealKey: refused(403, 'Accept the current policy first'),
       });
       await userEvent.click(await screen.findByTestId('ai-access-reveal-key'));
       expect(
@@ -656,7 +654,7 @@ describe('MyAccessPageContent', () => {
         });
         renderAccess({
           ...withSummary(readySummary()),
-          revealKey: revealFails(502, 'LiteLLM answered 500'),
+          revealKey: refused(502, 'LiteLLM answered 500'),
         });
         await userEvent.click(await screen.findByTestId('ai-access-copy-key'));
         expect(await copyError()).toHaveTextContent(
@@ -752,9 +750,7 @@ describe('MyAccessPageContent', () => {
     it('keeps the dialog open with the error when rotation fails', async () => {
       renderAccess({
         ...withSummary(readySummary()),
-        rotateKey: jest.fn(async () => {
-          throw await responseError(503, 'LiteLLM timed out');
-        }),
+        rotateKey: refused(503, 'LiteLLM timed out'),
       });
       await userEvent.click(await screen.findByTestId('ai-access-rotate-key'));
       await userEvent.click(

@@ -39,29 +39,42 @@ const POLICY_CHANGED: Notice = {
   text: 'The policy was updated while you were reading it. Please read the new version and accept it again.',
 };
 
-/** The dialog's body: loads the policy when the dialog opens. */
-function PolicyDialogBody(props: {
+/**
+ * The acceptable-use policy in a dialog, with "I accept" (accepting exactly
+ * the version shown) and "Cancel". When the backend answers 409 (a newer
+ * version was published meanwhile) the policy is reloaded and the employee
+ * is asked again. It cannot be closed while "I accept" is under way; when it
+ * closes after an acceptance that was recorded without a key, the page is
+ * loaded again so that it no longer asks for the acceptance.
+ */
+export function PolicyDialog(props: {
+  open: boolean;
   onClose: () => void;
   onAccepted: (summary: AiAccessSummary) => void;
   onPolicyChanged: () => void;
-  accepting: boolean;
-  setAccepting: (accepting: boolean) => void;
-  /** The acceptance was recorded although the key could not be set up. */
-  onRecorded: () => void;
 }) {
-  const {
-    onClose,
-    onAccepted,
-    onPolicyChanged,
-    accepting,
-    setAccepting,
-    onRecorded,
-  } = props;
+  const { open, onClose, onAccepted, onPolicyChanged } = props;
   const classes = useStyles();
+  const theme = useTheme();
+  const fullScreen = useMediaQuery(theme.breakpoints.down('xs'));
   const api = useApi(aiTilesApiRef);
   const policy = useAsyncRetry(() => api.getPolicy(), [api]);
+  const [accepting, setAccepting] = useState(false);
   // The outcome of the last "I accept", when it was not a success.
   const [notice, setNotice] = useState<Notice>();
+  // The acceptance was recorded although the key could not be set up.
+  const recorded = useRef(false);
+
+  // Escape and the backdrop come here too, not only Cancel.
+  const close = () => {
+    if (accepting) {
+      return;
+    }
+    onClose();
+    if (recorded.current) {
+      onPolicyChanged();
+    }
+  };
 
   const accept = async (version: string) => {
     setAccepting(true);
@@ -80,7 +93,7 @@ function PolicyDialogBody(props: {
         onPolicyChanged();
       } else if (errorNameOf(e) === AI_KEY_NOT_READY_ERROR) {
         // Accepted and recorded, but the key could not be set up yet.
-        onRecorded();
+        recorded.current = true;
         setNotice({
           severity: 'warning',
           testId: 'ai-access-policy-key-not-ready',
@@ -133,7 +146,19 @@ function PolicyDialogBody(props: {
   }
 
   return (
-    <>
+    <Dialog
+      open={open}
+      onClose={close}
+      scroll="paper"
+      maxWidth="md"
+      fullWidth
+      fullScreen={fullScreen}
+      aria-labelledby="ai-access-policy-title"
+      data-testid="ai-access-policy-dialog"
+    >
+      <DialogTitle id="ai-access-policy-title">
+        Acceptable use of AI
+      </DialogTitle>
       <DialogContent dividers>
         {notice && (
           <Alert
@@ -148,7 +173,7 @@ function PolicyDialogBody(props: {
       </DialogContent>
       <DialogActions>
         <Button
-          onClick={onClose}
+          onClick={close}
           disabled={accepting}
           data-testid="ai-access-policy-cancel"
         >
@@ -167,64 +192,6 @@ function PolicyDialogBody(props: {
           I accept
         </Button>
       </DialogActions>
-    </>
-  );
-}
-
-/**
- * The acceptable-use policy in a dialog, with "I accept" (accepting exactly
- * the version shown) and "Cancel". When the backend answers 409 (a newer
- * version was published meanwhile) the policy is reloaded and the employee
- * is asked again. It cannot be closed while "I accept" is under way; when it
- * closes after an acceptance that was recorded without a key, the page is
- * loaded again so that it no longer asks for the acceptance.
- */
-export function PolicyDialog(props: {
-  open: boolean;
-  onClose: () => void;
-  onAccepted: (summary: AiAccessSummary) => void;
-  onPolicyChanged: () => void;
-}) {
-  const { open, onClose, onAccepted, onPolicyChanged } = props;
-  const theme = useTheme();
-  const fullScreen = useMediaQuery(theme.breakpoints.down('xs'));
-  const [accepting, setAccepting] = useState(false);
-  const recorded = useRef(false);
-  // Escape and the backdrop come here too, not only Cancel.
-  const close = () => {
-    if (accepting) {
-      return;
-    }
-    onClose();
-    if (recorded.current) {
-      recorded.current = false;
-      onPolicyChanged();
-    }
-  };
-  return (
-    <Dialog
-      open={open}
-      onClose={close}
-      scroll="paper"
-      maxWidth="md"
-      fullWidth
-      fullScreen={fullScreen}
-      aria-labelledby="ai-access-policy-title"
-      data-testid="ai-access-policy-dialog"
-    >
-      <DialogTitle id="ai-access-policy-title">
-        Acceptable use of AI
-      </DialogTitle>
-      <PolicyDialogBody
-        onClose={close}
-        onAccepted={onAccepted}
-        onPolicyChanged={onPolicyChanged}
-        accepting={accepting}
-        setAccepting={setAccepting}
-        onRecorded={() => {
-          recorded.current = true;
-        }}
-      />
     </Dialog>
   );
 }
