@@ -152,7 +152,9 @@ export function isFreeModel(model: StandInModel): boolean {
   return (
     info.input_cost_per_token === 0 &&
     info.output_cost_per_token === 0 &&
-    Object.values(pricesOf(model)).every(price => price === 0)
+    PRICE_FIELDS.every(
+      field => typeof info[field] !== 'number' || info[field] === 0,
+    )
   );
 }
 

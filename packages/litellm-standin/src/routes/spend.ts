@@ -120,6 +120,24 @@ function addTo(
 const endpointOf = (row: SpendLogRow) =>
   ENDPOINT_OF_CALL_TYPE[row.call_type as CallType] ?? '/chat/completions';
 
+/** The UTC date of a call, `YYYY-MM-DD`. */
+const dateOf = (row: SpendLogRow) => row.startTime.slice(0, 10);
+
+/** Rows grouped by `keyOf`, groups in the order of their first row. */
+function groupRows(
+  rows: SpendLogRow[],
+  keyOf: (row: SpendLogRow) => string,
+): Map<string, SpendLogRow[]> {
+  const groups = new Map<string, SpendLogRow[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return groups;
+}
+
 /**
  * The rows of LiteLLM's `LiteLLM_DailyUserSpend` table for these calls: one
  * per date, user, key, model, provider and endpoint (its unique key), newest
@@ -127,34 +145,25 @@ const endpointOf = (row: SpendLogRow) =>
  * orders by `date desc, id asc`). Each keeps the calls it sums up.
  */
 function dailySpendRows(rows: SpendLogRow[]): SpendLogRow[][] {
-  const byKey = new Map<string, SpendLogRow[]>();
-  for (const row of rows) {
-    const key = [
-      row.startTime.slice(0, 10),
+  const byKey = groupRows(rows, row =>
+    [
+      dateOf(row),
       row.user,
       row.api_key,
       row.model,
       row.custom_llm_provider,
       endpointOf(row),
-    ].join('\u0000');
-    const calls = byKey.get(key);
-    if (calls) calls.push(row);
-    else byKey.set(key, [row]);
-  }
-  const dateOf = (calls: SpendLogRow[]) => calls[0].startTime.slice(0, 10);
+    ].join('\u0000'),
+  );
   // Array.prototype.sort is stable: creation order within a date stays.
-  return [...byKey.values()].sort((a, b) => dateOf(b).localeCompare(dateOf(a)));
+  return [...byKey.values()].sort((a, b) =>
+    dateOf(b[0]).localeCompare(dateOf(a[0])),
+  );
 }
 
 /** Per-date results, newest first, from the calls of some daily rows. */
 function dailyResults(rows: SpendLogRow[]) {
-  const byDate = new Map<string, SpendLogRow[]>();
-  for (const row of rows) {
-    const date = row.startTime.slice(0, 10);
-    const calls = byDate.get(date);
-    if (calls) calls.push(row);
-    else byDate.set(date, [row]);
-  }
+  const byDate = groupRows(rows, dateOf);
   return [...byDate.keys()]
     .sort()
     .reverse()
@@ -237,7 +246,7 @@ function dailyActivity(aggregated: boolean) {
     }
     const userId = narrowUser(ctx.principal, q.user_id ?? null);
     const rows = ctx.app.state.spendLogs.filter(r => {
-      const date = r.startTime.slice(0, 10);
+      const date = dateOf(r);
       return (
         date >= (q.start_date as string) &&
         date <= (q.end_date as string) &&
@@ -246,35 +255,30 @@ function dailyActivity(aggregated: boolean) {
         (!q.model || r.model === q.model || r.model_group === q.model)
       );
     });
+    let results;
+    let page = 1;
+    let totalPages = 1;
     if (aggregated) {
-      const results = dailyResults(rows);
-      return {
-        body: {
-          results,
-          metadata: {
-            ...totals(results),
-            page: 1,
-            total_pages: 1,
-            has_more: false,
-          },
-        },
-      };
+      results = dailyResults(rows);
+    } else {
+      // As LiteLLM: the page is a slice of the daily rows, so one date can
+      // continue on the next page, and the totals are the page's own.
+      const daily = dailySpendRows(rows);
+      const pageSize = q.page_size;
+      page = q.page;
+      totalPages = Math.ceil(daily.length / pageSize);
+      results = dailyResults(
+        daily.slice((page - 1) * pageSize, page * pageSize).flat(),
+      );
     }
-    // As LiteLLM: the page is a slice of the daily rows, so one date can
-    // continue on the next page, and the totals are the page's own.
-    const daily = dailySpendRows(rows);
-    const { page, page_size: pageSize } = q;
-    const results = dailyResults(
-      daily.slice((page - 1) * pageSize, page * pageSize).flat(),
-    );
     return {
       body: {
         results,
         metadata: {
           ...totals(results),
           page,
-          total_pages: Math.ceil(daily.length / pageSize),
-          has_more: page * pageSize < daily.length,
+          total_pages: totalPages,
+          has_more: page < totalPages,
         },
       },
     };
@@ -384,7 +388,7 @@ function spendLogs(ctx: RequestCtx): Reply {
     return { body: rows.map(snapshot) };
   const days = new Map<string, Record<string, unknown>>();
   for (const r of rows) {
-    const day = r.startTime.slice(0, 10);
+    const day = dateOf(r);
     const entry = days.get(day) ?? {
       startTime: day,
       spend: 0,
@@ -471,11 +475,7 @@ function byDay(
   rows: SpendLogRow[],
   groupBy: 'team' | 'customer',
 ) {
-  const days = new Map<string, SpendLogRow[]>();
-  for (const r of rows) {
-    const d = r.startTime.slice(0, 10);
-    days.set(d, [...(days.get(d) ?? []), r]);
-  }
+  const days = groupRows(rows, dateOf);
   return [...days.keys()].sort().map(day => {
     const groups = new Map<string, SpendLogRow[]>();
     for (const r of days.get(day) ?? []) {
