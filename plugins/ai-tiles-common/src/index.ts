@@ -6,6 +6,7 @@
  */
 export * from './constants';
 export * from './url';
+export * from './entityRef';
 export * from './tile';
 export * from './policy';
 export * from './problems';

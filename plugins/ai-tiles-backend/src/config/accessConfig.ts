@@ -1,6 +1,8 @@
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
-import { isHttpUrl } from '@internal/plugin-ai-tiles-common';
+import {
+  isHttpUrl,
+  parseConfigEntityRef,
+} from '@internal/plugin-ai-tiles-common';
 import { EncryptionKeyConfig } from '../service/crypto/KeyEncryption';
 
 /** `aiTiles.budgets`, validated. Budgets are USD per `duration`. */
@@ -88,21 +90,18 @@ function normalizeRef(
   if (typeof value !== 'string' || !value.trim()) {
     throw new Error(`${path} must be a ${kind} entity ref like ${example}`);
   }
-  let ref;
+  let parsed;
   try {
-    ref = parseEntityRef(value.trim(), {
-      defaultKind: kind,
-      defaultNamespace: 'default',
-    });
+    parsed = parseConfigEntityRef(value, kind);
   } catch {
     throw new Error(`${path} must be a ${kind} entity ref like ${example}`);
   }
-  if (ref.kind.toLocaleLowerCase('en-US') !== kind) {
+  if (parsed.kind.toLocaleLowerCase('en-US') !== kind) {
     throw new Error(
-      `${path} must be a ${kind} entity ref like ${example} (got kind ${ref.kind})`,
+      `${path} must be a ${kind} entity ref like ${example} (got kind ${parsed.kind})`,
     );
   }
-  return stringifyEntityRef(ref).toLocaleLowerCase('en-US');
+  return parsed.ref;
 }
 
 /** Reads and validates `aiTiles.budgets`; undefined when absent. */

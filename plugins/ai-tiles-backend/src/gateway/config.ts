@@ -1,6 +1,8 @@
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
-import { isHttpUrl } from '@internal/plugin-ai-tiles-common';
+import {
+  isHttpUrl,
+  parseConfigEntityRef,
+} from '@internal/plugin-ai-tiles-common';
 import { z } from 'zod';
 import { AccessConfig, asNumber } from '../config/accessConfig';
 
@@ -50,14 +52,11 @@ const number = (check: z.ZodNumber) => z.preprocess(asNumber, check);
 
 const entityRef = z.string().transform((value, ctx) => {
   try {
-    const ref = parseEntityRef(value.trim(), {
-      defaultKind: 'component',
-      defaultNamespace: 'default',
-    });
-    if (ref.kind.toLocaleLowerCase('en-US') !== 'component') {
+    const { kind, ref } = parseConfigEntityRef(value, 'component');
+    if (kind.toLocaleLowerCase('en-US') !== 'component') {
       throw new Error('not a component');
     }
-    return stringifyEntityRef(ref).toLocaleLowerCase('en-US');
+    return ref;
   } catch {
     ctx.addIssue({
       code: z.ZodIssueCode.custom,

@@ -1,5 +1,5 @@
 import { Config } from '@backstage/config';
-import { parseConfigEntityRef } from '../../lib/configEntityRef';
+import { parseConfigEntityRef } from '@internal/plugin-ai-tiles-common';
 
 /** The config key that lists the groups admitted to the AI portal. */
 export const ALLOWED_GROUPS_CONFIG_KEY = 'aiPortal.signIn.allowedGroups';
@@ -36,7 +36,7 @@ export function readSignInPolicy(config: Config): SignInPolicy {
     }
     let parsed;
     try {
-      parsed = parseConfigEntityRef(trimmed, 'group');
+      parsed = parseConfigEntityRef(value, 'group');
     } catch (error) {
       throw new Error(
         `Invalid config at ${where}: '${value}' is not a valid entity ref, expected a group entity ref such as 'group:default/employees'`,

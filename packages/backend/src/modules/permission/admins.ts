@@ -1,5 +1,5 @@
 import { Config } from '@backstage/config';
-import { parseConfigEntityRef } from '../../lib/configEntityRef';
+import { parseConfigEntityRef } from '@internal/plugin-ai-tiles-common';
 
 export const ADMINS_CONFIG_KEY = 'aiPortal.admins';
 

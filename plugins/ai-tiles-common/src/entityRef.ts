@@ -5,6 +5,8 @@ import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
  * name meaning `<defaultKind>:default/<name>`): its kind as written and the
  * lower-case ref the portal compares with. Throws `parseEntityRef`'s error
  * when it is not a ref; callers name the config entry.
+ *
+ * @public
  */
 export function parseConfigEntityRef(
   value: string,
