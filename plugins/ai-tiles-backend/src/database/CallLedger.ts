@@ -8,7 +8,7 @@ export interface LedgerEntry {
   createdAt: Date;
   /** The employee; undefined when unresolved (charged to the app). */
   userRef?: string;
-  /** Owner of the LiteLLM key that was charged. */
+  /** Owner of the LiteLLM key that was charged (refused calls: would have been). */
   chargedRef: string;
   chargedTo: 'employee' | 'app';
   /** Why the app was charged (its service key): no identity, or an unknown one. */

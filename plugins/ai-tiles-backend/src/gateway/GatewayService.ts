@@ -16,7 +16,7 @@ import { ConcurrencyLimiter } from './ConcurrencyLimiter';
 import { GatewayClient, GatewayConfig } from './config';
 import { GatewayError, invalidRequest } from './errors';
 import { CallIdentity, IdentityResolver } from './identity';
-import { ChargedKey, GatewayKeys } from './keys';
+import { ChargedKey, GatewayKeys, keyOwnerOf } from './keys';
 import { ModelPrices } from './pricing';
 import { GatewayRoute } from './routes';
 import { StreamUsageTap } from './streamUsage';
@@ -268,7 +268,9 @@ export class GatewayService {
     } finally {
       res.off('close', onClose);
       released?.();
-      if (route.ledger && call.charged) this.record(call, client);
+      // Every call of a known caller gets its row, refusals included
+      // (policy, concurrency limit, key provisioning failed, caller left).
+      if (route.ledger && call.identity) this.record(call, client);
     }
     try {
       if (refusal) await this.refuse(req, res, refusal);
@@ -524,15 +526,19 @@ export class GatewayService {
     if (!res.destroyed) error.send(res);
   }
 
+  /** Writes the call's ledger row; `call.identity` is known. */
   private record(call: CallRecord, client: GatewayClient): void {
+    const identity = call.identity!;
+    // Refused before a key was chosen: the owner whose key would have paid.
+    const { ownerRef, chargedTo } =
+      call.charged ?? keyOwnerOf(client, identity);
     const recorded = this.cost(call).then(({ cost, costSource }) => {
       const entry: LedgerEntry = {
         createdAt: call.createdAt,
         userRef: call.userRef,
-        chargedRef: call.charged!.ownerRef,
-        chargedTo: call.charged!.chargedTo,
-        unresolvedReason:
-          call.identity?.kind === 'app' ? call.identity.reason : undefined,
+        chargedRef: ownerRef,
+        chargedTo,
+        unresolvedReason: identity.kind === 'app' ? identity.reason : undefined,
         appRef: client.entityRef,
         clientId: client.id,
         channel: client.kind,

@@ -562,12 +562,29 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     });
     expect(anonymous.status).toBe(200);
     expect(keyOwner(env.standIn.spendLogs()[0].api_key)).toBe(CHAT_APP);
-    const [row] = await ledgerRows(1);
-    expect(row).toMatchObject({
-      user_ref: null,
-      charged_to: 'app',
-      unresolved_reason: 'no-identity',
-    });
+    const rows = await ledgerRows(3);
+    // The refusals are on record too: whose key would have paid, nothing spent.
+    const refusal = {
+      user_ref: JANE,
+      charged_ref: JANE,
+      charged_to: 'employee',
+      status: 403,
+      error_type: 'permission_error',
+      cost_source: 'none',
+      prompt_tokens: null,
+    };
+    expect(rows).toMatchObject([
+      { ...refusal, route: 'chat/completions' },
+      { ...refusal, route: 'audio/transcriptions' },
+      {
+        user_ref: null,
+        charged_ref: CHAT_APP,
+        charged_to: 'app',
+        unresolved_reason: 'no-identity',
+        status: 200,
+      },
+    ]);
+    expect(rows.slice(0, 2).map(r => Number(r.cost))).toEqual([0, 0]);
   });
 
   it("lists only the models the employee's key may use", async () => {
@@ -659,6 +676,25 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     env.standIn.configure({ streamChunkDelayMs: 0 });
     const after = await chatAsJane(base);
     expect(after.status).toBe(200);
+
+    // JSON bodies refused before they were read name no caller and get no
+    // row; the upload (refused as it streamed) and the third call do, and
+    // cost nothing.
+    const rows = await ledgerRows(5);
+    expect(
+      rows
+        .filter(r => r.status !== 200)
+        .map(r => [
+          r.user_ref,
+          r.route,
+          r.status,
+          r.error_type,
+          Number(r.cost),
+        ]),
+    ).toEqual([
+      [JANE, 'audio/transcriptions', 413, 'invalid_request_error', 0],
+      [JANE, 'chat/completions', 429, 'rate_limit_error', 0],
+    ]);
   });
 
   it('makes no model call for a caller that left while its key was set up, and frees its slots at once', async () => {
@@ -951,6 +987,14 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     expect(body.error.message).toContain('LiteLLM');
     expect(await env.knex('ai_user_keys')).toEqual([]);
     expect(env.standIn.users()).toEqual([]);
+    const [row] = await ledgerRows(1);
+    expect(row).toMatchObject({
+      user_ref: JANE,
+      charged_to: 'employee',
+      status: 503,
+      error_type: 'service_unavailable',
+      cost_source: 'none',
+    });
 
     env.standIn.setFailureMode(null);
     const retry = await chatAsJane(base);

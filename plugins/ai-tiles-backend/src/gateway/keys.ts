@@ -12,12 +12,26 @@ import { GatewayClient } from './config';
 import { GatewayError } from './errors';
 import { CallIdentity } from './identity';
 
-/** The LiteLLM key a call is made with, and whose it is. */
-export interface ChargedKey {
+/** Whose LiteLLM key pays for a call: the employee's, or the app's service key. */
+export interface KeyOwner {
   /** Owner of the key: the employee, or the app (its service key). */
   ownerRef: string;
   chargedTo: 'employee' | 'app';
+}
+
+/** The LiteLLM key a call is made with, and whose it is. */
+export interface ChargedKey extends KeyOwner {
   rawKey: string;
+}
+
+/** Whose key a call of `client` with `identity` is charged to. */
+export function keyOwnerOf(
+  client: GatewayClient,
+  identity: CallIdentity,
+): KeyOwner {
+  return identity.kind === 'employee'
+    ? { ownerRef: identity.userRef, chargedTo: 'employee' }
+    : { ownerRef: client.entityRef, chargedTo: 'app' };
 }
 
 const KEY_TTL_MS = 60_000;
@@ -82,19 +96,10 @@ export class GatewayKeys {
     client: GatewayClient,
     identity: CallIdentity,
   ): Promise<ChargedKey> {
-    if (identity.kind === 'employee') {
-      await this.requirePolicy(identity.userRef);
-      return {
-        ownerRef: identity.userRef,
-        chargedTo: 'employee',
-        rawKey: await this.key(identity.userRef),
-      };
-    }
-    return {
-      ownerRef: client.entityRef,
-      chargedTo: 'app',
-      rawKey: await this.key(client.entityRef),
-    };
+    const owner = keyOwnerOf(client, identity);
+    if (owner.chargedTo === 'employee')
+      await this.requirePolicy(owner.ownerRef);
+    return { ...owner, rawKey: await this.key(owner.ownerRef) };
   }
 
   private key(ownerRef: string): Promise<string> {
