@@ -447,13 +447,9 @@ function globalSpendReport(ctx: RequestCtx): Reply {
 }
 
 function byApiKey(rows: SpendLogRow[]) {
-  const keys = new Map<string, SpendLogRow[]>();
-  for (const r of rows)
-    keys.set(r.api_key, [...(keys.get(r.api_key) ?? []), r]);
+  const keys = groupRows(rows, r => r.api_key);
   return [...keys.entries()].map(([apiKey, rs]) => {
-    const models = new Map<string, SpendLogRow[]>();
-    for (const r of rs)
-      models.set(r.model, [...(models.get(r.model) ?? []), r]);
+    const models = groupRows(rs, r => r.model);
     const sum = (list: SpendLogRow[]) => ({
       total_cost: list.reduce((s, r) => s + r.spend, 0),
       total_input_tokens: list.reduce((s, r) => s + r.prompt_tokens, 0),
@@ -477,16 +473,13 @@ function byDay(
 ) {
   const days = groupRows(rows, dateOf);
   return [...days.keys()].sort().map(day => {
-    const groups = new Map<string, SpendLogRow[]>();
-    for (const r of days.get(day) ?? []) {
-      const name =
-        groupBy === 'team'
-          ? (r.team_id && app.state.teams.get(r.team_id)?.team_alias) ||
-            r.team_id ||
-            'Unassigned Team'
-          : r.end_user || 'Unassigned Customer';
-      groups.set(name, [...(groups.get(name) ?? []), r]);
-    }
+    const groups = groupRows(days.get(day)!, r =>
+      groupBy === 'team'
+        ? (r.team_id && app.state.teams.get(r.team_id)?.team_alias) ||
+          r.team_id ||
+          'Unassigned Team'
+        : r.end_user || 'Unassigned Customer',
+    );
     const list = [...groups.entries()].map(([name, rs]) => ({
       [groupBy === 'team' ? 'team_name' : 'customer']: name,
       total_spend: rs.reduce((s, r) => s + r.spend, 0),

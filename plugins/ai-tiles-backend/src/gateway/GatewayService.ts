@@ -270,7 +270,7 @@ export class GatewayService {
       released?.();
       // Every call of a known caller gets its row, refusals included
       // (policy, concurrency limit, key provisioning failed, caller left).
-      if (route.ledger && call.identity) this.record(call, client);
+      if (route.ledger && call.identity) this.record(call);
     }
     try {
       if (refusal) await this.refuse(req, res, refusal);
@@ -527,7 +527,8 @@ export class GatewayService {
   }
 
   /** Writes the call's ledger row; `call.identity` is known. */
-  private record(call: CallRecord, client: GatewayClient): void {
+  private record(call: CallRecord): void {
+    const { client } = call;
     const identity = call.identity!;
     // Refused before a key was chosen: the owner whose key would have paid.
     const { ownerRef, chargedTo } =

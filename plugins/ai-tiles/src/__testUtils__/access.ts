@@ -120,3 +120,9 @@ export function mockAiTilesApi(
     ...overrides,
   } as jest.Mocked<AiTilesApi>;
 }
+
+/** An API call the backend refuses with this status and message. */
+export const refused = (status: number, message: string) =>
+  jest.fn(async () => {
+    throw await responseError(status, message);
+  });

@@ -15,9 +15,6 @@ import { AiTilesApi } from './AiTilesApi';
 /** Backend plugin id the client talks to (`/api/ai-tiles`). */
 const BACKEND_PLUGIN_ID = 'ai-tiles';
 
-/** What {@link AiTilesClient.getUnlessMissing} answers for a 404. */
-const NOT_FOUND = Symbol('not-found');
-
 /** What this client needs of a schema: zod's `safeParse`. */
 interface Schema<T> {
   safeParse(
@@ -65,7 +62,7 @@ export class AiTilesClient implements AiTilesApi {
 
   async getPolicy(): Promise<AiPolicyDocument | undefined> {
     const body = await this.getUnlessMissing(BACKEND_PLUGIN_ID, '/policy');
-    return body === NOT_FOUND
+    return body === undefined
       ? undefined
       : parseBody(
           'The acceptable-use policy from the ai-tiles backend',
@@ -79,7 +76,7 @@ export class AiTilesClient implements AiTilesApi {
       'catalog',
       AI_ENTITY_PROBLEMS_PATH,
     );
-    return body === NOT_FOUND
+    return body === undefined
       ? []
       : parseBody(
           'The list of AI entity problems from the catalog',
@@ -113,8 +110,8 @@ export class AiTilesClient implements AiTilesApi {
   }
 
   /**
-   * A JSON GET of `path` from `pluginId`'s backend, or {@link NOT_FOUND} for
-   * a 404 (no policy configured, the catalog module not installed).
+   * A JSON GET of `path` from `pluginId`'s backend, or undefined for a 404
+   * (no policy configured, the catalog module not installed).
    */
   private async getUnlessMissing(
     pluginId: string,
@@ -125,7 +122,7 @@ export class AiTilesClient implements AiTilesApi {
       headers: { Accept: 'application/json' },
     });
     if (response.status === 404) {
-      return NOT_FOUND;
+      return undefined;
     }
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);

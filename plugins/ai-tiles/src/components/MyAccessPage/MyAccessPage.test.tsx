@@ -1,5 +1,8 @@
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
-import { AiAccessSummary } from '@internal/plugin-ai-tiles-common';
+import {
+  AI_KEY_NOT_READY_ERROR,
+  AiAccessSummary,
+} from '@internal/plugin-ai-tiles-common';
 import {
   act,
   fireEvent,
@@ -14,6 +17,7 @@ import {
   POLICY_TITLE,
   policyRequiredSummary,
   readySummary,
+  refused,
   responseError,
 } from '../../__testUtils__/access';
 import { AiTilesApi, aiTilesApiRef } from '../../api';
@@ -49,13 +53,7 @@ const KEY_NOT_READY =
 
 /** The backend recorded the acceptance but could not set up the key. */
 const keyNotReady = () =>
-  responseError(503, KEY_NOT_READY, 'AiKeyNotReadyError');
-
-/** A call the backend refuses with this status and message. */
-const refused = (status: number, message: string) =>
-  jest.fn(async () => {
-    throw await responseError(status, message);
-  });
+  responseError(503, KEY_NOT_READY, AI_KEY_NOT_READY_ERROR);
 
 describe('MyAccessPageContent', () => {
   describe('loading and errors', () => {

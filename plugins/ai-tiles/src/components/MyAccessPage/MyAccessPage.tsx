@@ -137,7 +137,6 @@ function PolicyRequiredPanel(props: {
       </div>
       {open && (
         <PolicyDialog
-          open={open}
           onClose={() => setOpen(false)}
           onAccepted={accepted => {
             setOpen(false);

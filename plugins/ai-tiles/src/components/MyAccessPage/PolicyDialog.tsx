@@ -45,15 +45,15 @@ const POLICY_CHANGED: Notice = {
  * version was published meanwhile) the policy is reloaded and the employee
  * is asked again. It cannot be closed while "I accept" is under way; when it
  * closes after an acceptance that was recorded without a key, the page is
- * loaded again so that it no longer asks for the acceptance.
+ * loaded again so that it no longer asks for the acceptance. Mounted only
+ * while open: each opening starts with a fresh policy and no notice.
  */
 export function PolicyDialog(props: {
-  open: boolean;
   onClose: () => void;
   onAccepted: (summary: AiAccessSummary) => void;
   onPolicyChanged: () => void;
 }) {
-  const { open, onClose, onAccepted, onPolicyChanged } = props;
+  const { onClose, onAccepted, onPolicyChanged } = props;
   const classes = useStyles();
   const theme = useTheme();
   const fullScreen = useMediaQuery(theme.breakpoints.down('xs'));
@@ -147,7 +147,7 @@ export function PolicyDialog(props: {
 
   return (
     <Dialog
-      open={open}
+      open
       onClose={close}
       scroll="paper"
       maxWidth="md"

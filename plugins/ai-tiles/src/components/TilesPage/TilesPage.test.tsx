@@ -23,7 +23,7 @@ import {
   notConfiguredSummary,
   policyRequiredSummary,
   readySummary,
-  responseError,
+  refused,
 } from '../../__testUtils__/access';
 import { AiTilesApi, aiTilesApiRef } from '../../api';
 import { appRouteRef, myAccessRouteRef, policyRouteRef } from '../../routes';
@@ -640,9 +640,7 @@ describe('TilesPageContent', () => {
     });
 
     it('hides on errors, without touching the grid', async () => {
-      const getMyAccess = jest.fn(async () => {
-        throw await responseError(503, 'LiteLLM is not reachable');
-      });
+      const getMyAccess = refused(503, 'LiteLLM is not reachable');
       renderPage({ getMyAccess });
       const grid = await screen.findByTestId('ai-tiles-grid');
       await waitFor(() => expect(getMyAccess).toHaveBeenCalled());
