@@ -31,7 +31,8 @@ export interface Config {
       /**
        * Admin API base URL as the backend reaches it: the proxy's root, e.g.
        * http://litellm:4000, without a path such as /v1 (LiteLLM's answer
-       * "no such route" is reported as a wrong base URL). Required whenever
+       * "no such route" is reported as a wrong base URL). Redirects are not
+       * followed: use the URL LiteLLM answers on. Required whenever
        * aiTiles.litellm is present; the backend refuses to start without it.
        */
       baseUrl: string;

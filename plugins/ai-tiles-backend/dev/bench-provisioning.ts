@@ -7,8 +7,9 @@
  * Three processes: the load generator (this one), the portal (a child running
  * the ai-tiles plugin in a test backend: real router, real database, mock
  * sign-in so 2,000 distinct employees can call it, the catalog answered from
- * a map) and the LiteLLM stand-in. Every LiteLLM call goes through a timing fetch
- * and is attributed to its employee, so "portal overhead" = the employee's
+ * a map) and the LiteLLM stand-in. Every LiteLLM call is timed from undici's
+ * diagnostics channels (from the request's creation to its last byte read)
+ * and attributed to its employee, so "portal overhead" = the employee's
  * request latency minus the time spent waiting for the stand-in. Each phase
  * also reports CPU per process (share of one core) and the time queries
  * waited for a database connection: where a queue forms.
@@ -31,7 +32,8 @@ import {
 } from '@backstage/plugin-catalog-node';
 import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { ChildProcess, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { subscribe } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -94,56 +96,59 @@ const entitiesByRef = new Map(
   catalogEntities().map(e => [stringifyEntityRef(e), e] as const),
 );
 
-// LiteLLM time per employee, from a fetch wrapper that reads who each call is for.
+// LiteLLM time per employee: undici reports each call's start and end on its
+// diagnostics channels, and the call names its employee (query or body).
 const litellmMs = new Map<string, number>();
-const keyOwner = new Map<string, string>();
 let unattributedCalls = 0;
 let litellmCalls = 0;
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-function ownerOf(url: string, body: any): string | undefined {
-  const q = new URL(url).searchParams.get('user_id');
+interface UndiciRequest {
+  origin: string;
+  path: string;
+  body?: Buffer | null;
+}
+
+function ownerOf(request: UndiciRequest): string | undefined {
+  const q = new URL(request.path, request.origin).searchParams.get('user_id');
   if (q) return q;
+  let body: any;
+  try {
+    body = request.body ? JSON.parse(request.body.toString()) : undefined;
+  } catch {
+    return undefined;
+  }
   if (typeof body?.user_id === 'string') return body.user_id;
-  const alias = body?.key_aliases?.[0];
+  const alias = body?.key_aliases?.[0] ?? body?.key_alias;
   if (typeof alias === 'string')
     return alias.replace(/^ai-portal\/user\/([^/]+)\/(.+)$/, 'user:$1/$2');
-  const key = body?.keys?.[0];
-  if (typeof key === 'string')
-    return keyOwner.get(key.startsWith('sk-') ? sha256(key) : key);
   return undefined;
 }
 
-const timingFetch: typeof fetch = async (input, init) => {
-  const url = String(input instanceof Request ? input.url : input);
-  let body: any;
-  try {
-    body = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;
-  } catch {
-    body = undefined;
-  }
-  const started = performance.now();
-  const response = await fetch(input, init);
-  const text = await response.text();
-  const elapsed = performance.now() - started;
-  litellmCalls++;
-  const owner = ownerOf(url, body);
-  if (url.includes('/key/generate') && owner) {
-    try {
-      const generated = JSON.parse(text);
-      if (generated.token) keyOwner.set(generated.token, owner);
-    } catch {
-      // not JSON: the caller reports it
-    }
-  }
-  if (owner) litellmMs.set(owner, (litellmMs.get(owner) ?? 0) + elapsed);
-  else unattributedCalls++;
-  return new Response(text, {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
+/** Times every LiteLLM call of this process (the portal) by its employee. */
+function timeLiteLlmCalls(standInOrigin: string) {
+  const started = new WeakMap<UndiciRequest, number>();
+  subscribe('undici:request:create', message => {
+    const { request } = message as { request: UndiciRequest };
+    if (request.origin === standInOrigin)
+      started.set(request, performance.now());
   });
-};
+  const done = (message: unknown) => {
+    const { request } = message as { request: UndiciRequest };
+    const from = started.get(request);
+    if (from === undefined) return;
+    started.delete(request);
+    litellmCalls++;
+    const owner = ownerOf(request);
+    if (owner)
+      litellmMs.set(
+        owner,
+        (litellmMs.get(owner) ?? 0) + performance.now() - from,
+      );
+    else unattributedCalls++;
+  };
+  subscribe('undici:request:trailers', done);
+  subscribe('undici:request:error', done);
+}
 
 const pct = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -244,15 +249,16 @@ async function runPortal() {
     pg = knexFactory({
       client: 'pg',
       connection: `${args['postgres-url']!.replace(/\/$/, '')}/${dbName}`,
-      pool: { min: 0, max: 10 },
+      pool: { min: 0, max: Number(process.env.BENCH_POOL ?? 10) },
     });
     await knex.destroy();
     knex = pg;
   }
   const connectionWaits = recordConnectionWaits(knex);
+  timeLiteLlmCalls(new URL(standInUrl).origin);
   const backend = await startTestBackend({
     features: [
-      createAiTilesPlugin({ litellmFetch: timingFetch }),
+      createAiTilesPlugin(),
       mockServices.database.factory({ knex }),
       // The catalog is another plugin: answered from a map so that its cost
       // (and the mock catalog's linear scan) stays out of the figures.

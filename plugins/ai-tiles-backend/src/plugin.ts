@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { ServiceUnavailableError } from '@backstage/errors';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { Dispatcher } from 'undici';
 import { readAccessConfig } from './config/accessConfig';
 import { KeyVault } from './database/KeyVault';
 import { applyMigrations } from './database/migrations';
@@ -50,10 +51,11 @@ export interface AiTilesPluginOptions {
   /** First retry delay of LiteLLM GETs; default 200 ms. */
   retryBaseDelayMs?: number;
   /**
-   * The fetch used for LiteLLM calls; default the global fetch. A seam for
-   * benchmarks that separate LiteLLM's time from the portal's own.
+   * The undici dispatcher of the portal's LiteLLM admin calls; default
+   * undici's global one. A seam for tests that watch or hold those calls and
+   * for benchmarks that separate LiteLLM's time from the portal's own.
    */
-  litellmFetch?: typeof fetch;
+  litellmDispatcher?: Dispatcher;
   /** The fetch of the gateway's Dify end-user lookup; default the global fetch. */
   difyFetch?: typeof fetch;
   /** Ledger batching (tests flush at once). */
@@ -126,7 +128,7 @@ export function createAiTilesPlugin(options: AiTilesPluginOptions = {}) {
                   timeoutMs: litellm.timeoutMs,
                   retries: litellm.retries,
                   retryBaseDelayMs: options.retryBaseDelayMs,
-                  fetch: options.litellmFetch,
+                  dispatcher: options.litellmDispatcher,
                 })
               : undefined;
             if (!client) {

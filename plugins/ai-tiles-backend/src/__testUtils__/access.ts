@@ -19,6 +19,7 @@ import { Entity } from '@backstage/catalog-model';
 import { JsonObject } from '@backstage/types';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { Knex } from 'knex';
+import { Agent, Dispatcher } from 'undici';
 import { AiTilesPluginOptions, createAiTilesPlugin } from '../plugin';
 
 /* Shared fixtures of the AI access integration tests (not shipped). */
@@ -288,4 +289,29 @@ export function useStandInAndDatabase(
     await env.standIn.close();
   });
   return env;
+}
+
+/** A LiteLLM admin call as the portal sends it. */
+export interface LiteLlmCallSeen {
+  method: string;
+  /** The path without the query, e.g. `/key/generate`. */
+  path: string;
+  url: URL;
+}
+
+/**
+ * A dispatcher for the plugin's `litellmDispatcher` that shows each LiteLLM
+ * call to `before` and sends it once `before` settles: a test watches the
+ * calls, or holds one back.
+ */
+export function watchLiteLlm(
+  before: (call: LiteLlmCallSeen) => void | Promise<void>,
+): Dispatcher {
+  return new Agent().compose(dispatch => (options, handler) => {
+    const url = new URL(options.path, options.origin);
+    Promise.resolve(
+      before({ method: options.method, path: url.pathname, url }),
+    ).then(() => dispatch(options, handler));
+    return true;
+  });
 }

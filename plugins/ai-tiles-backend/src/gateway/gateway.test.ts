@@ -17,6 +17,7 @@ import {
   startAiTiles,
   usePolicyFile,
   useStandInAndDatabase,
+  watchLiteLlm,
 } from '../__testUtils__/access';
 import { AiTilesPluginOptions } from '../plugin';
 
@@ -701,14 +702,13 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
     // Key generation waits until the test lets it go.
     const generating = deferred();
     const proceed = deferred();
-    const litellmFetch: typeof fetch = async (input, init) => {
-      if (String(input).endsWith('/key/generate')) {
+    const litellmDispatcher = watchLiteLlm(async ({ path }) => {
+      if (path === '/key/generate') {
         generating.resolve();
         await proceed.promise;
       }
-      return fetch(input, init);
-    };
-    const { base } = await start({}, {}, undefined, { litellmFetch });
+    });
+    const { base } = await start({}, {}, undefined, { litellmDispatcher });
     await recordAcceptance(env.knex, JANE);
     const leave = [1, 2].map(() => new AbortController());
     const left = leave.map(abort =>
@@ -789,11 +789,9 @@ describe.each(databases.eachSupportedId())('AI gateway on %s', databaseId => {
   it('retries a refused key: rotated on another replica, or lost by LiteLLM and replaced', async () => {
     const keyInfoCalls: string[] = [];
     const a = await start({}, {}, undefined, {
-      litellmFetch: (input, init) => {
-        const url = String(input instanceof Request ? input.url : input);
-        if (url.includes('/key/info')) keyInfoCalls.push(url);
-        return fetch(input, init);
-      },
+      litellmDispatcher: watchLiteLlm(({ path, url }) => {
+        if (path === '/key/info') keyInfoCalls.push(String(url));
+      }),
     });
     const b = await start();
     await accept(a.server, JANE);

@@ -184,7 +184,11 @@ export class AccessService {
       return { status: 'policy-required', user, policy, apiBaseUrl };
     }
 
-    let record = await this.options.provisioner!.ensureKey(userRef, ctx);
+    const provisioning = { ...ctx, profile };
+    let record = await this.options.provisioner!.ensureKey(
+      userRef,
+      provisioning,
+    );
     let litellm = await this.readUser(userRef, profile.budget);
     if (!litellm || (await this.keyLost(record, litellm))) {
       // LiteLLM lost the user or the key (deleted by an admin, database
@@ -196,7 +200,7 @@ export class AccessService {
       );
       record = await this.options.provisioner!.replaceKey(
         userRef,
-        ctx,
+        provisioning,
         'repair',
         { ifKeyHash: record.keyHash },
       );

@@ -13,6 +13,7 @@ import {
   startAiTiles,
   usePolicyFile,
   useStandInAndDatabase,
+  watchLiteLlm,
 } from '../../__testUtils__/access';
 
 jest.setTimeout(60_000);
@@ -48,12 +49,10 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
   /** Records each LiteLLM call the portal makes, as `METHOD /path`. */
   const recordCalls = () => {
     const calls: string[] = [];
-    const litellmFetch: typeof fetch = (input, init) => {
-      const url = new URL(String(input instanceof Request ? input.url : input));
-      calls.push(`${init?.method ?? 'GET'} ${url.pathname}`);
-      return fetch(input, init);
-    };
-    return { calls, litellmFetch };
+    const litellmDispatcher = watchLiteLlm(({ method, path }) => {
+      calls.push(`${method} ${path}`);
+    });
+    return { calls, litellmDispatcher };
   };
 
   it('provisions on first use: LiteLLM user and key, encrypted in the vault', async () => {
@@ -61,7 +60,7 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
     const { server, auditor } = await startAiTiles({
       knex: env.knex,
       config: config(),
-      plugin: { litellmFetch: litellm.litellmFetch },
+      plugin: { litellmDispatcher: litellm.litellmDispatcher },
     });
 
     const res = await accept(server);
@@ -468,7 +467,7 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
     const { server, auditor } = await startAiTiles({
       knex: env.knex,
       config: config(),
-      plugin: { litellmFetch: litellm.litellmFetch },
+      plugin: { litellmDispatcher: litellm.litellmDispatcher },
     });
     const first = await accept(server);
     const oldKey = (

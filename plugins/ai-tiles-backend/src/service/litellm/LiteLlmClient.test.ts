@@ -1,6 +1,7 @@
 import { LiteLlmStandIn, startLiteLlmStandIn } from '@internal/litellm-standin';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { MockAgent } from 'undici';
 import { hashLiteLlmKey, LiteLlmClient } from './LiteLlmClient';
 import {
   BudgetExceededError,
@@ -11,11 +12,13 @@ import {
 
 const MASTER = 'sk-master-key-0123456789';
 
-const json = (status: number, body: unknown) =>
-  new Response(typeof body === 'string' ? body : JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json' },
-  });
+/** One scripted answer of LiteLLM: a string body is sent as it is. */
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+const json = (status: number, body: unknown): Answer => ({ status, body });
 
 const envelope = (
   status: number,
@@ -27,37 +30,43 @@ const envelope = (
     error: { message, type, param: param ?? 'None', code: String(status) },
   });
 
+/** A client whose calls get the scripted answers (or errors) in turn. */
 function client(
-  responses: Array<
-    Response | Error | ((init?: RequestInit) => Promise<Response>)
-  >,
+  answers: Array<Answer | Error>,
   options: { retries?: number; timeoutMs?: number } = {},
 ) {
-  const calls: Array<{ url: string; init?: RequestInit }> = [];
-  const fetch = jest.fn(async (url: URL | RequestInfo, init?: RequestInit) => {
-    calls.push({ url: String(url), init });
-    const next = responses.shift();
-    if (!next) throw new Error('no more responses');
-    if (next instanceof Error) throw next;
-    if (typeof next === 'function') return next(init);
-    return next;
-  });
+  const agent = new MockAgent({ enableCallHistory: true });
+  agent.disableNetConnect();
+  const litellm = agent.get('http://litellm.test:4000');
+  for (const answer of answers) {
+    const next = litellm.intercept({ path: () => true, method: () => true });
+    if (answer instanceof Error) {
+      next.replyWithError(answer);
+    } else {
+      next.reply(
+        answer.status,
+        typeof answer.body === 'string'
+          ? answer.body
+          : JSON.stringify(answer.body),
+        { headers: { 'content-type': 'application/json' } },
+      );
+    }
+  }
   return {
-    calls,
-    fetch,
+    calls: () => agent.getCallHistory()!.calls(),
     client: new LiteLlmClient({
       baseUrl: 'http://litellm.test:4000/',
       masterKey: MASTER,
       retryBaseDelayMs: 1,
-      fetch: fetch as unknown as typeof globalThis.fetch,
+      dispatcher: agent,
       ...options,
     }),
   };
 }
 
 const refused = () =>
-  Object.assign(new TypeError('fetch failed'), {
-    cause: { code: 'ECONNREFUSED' },
+  Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:4000'), {
+    code: 'ECONNREFUSED',
   });
 
 describe('LiteLlmClient', () => {
@@ -75,12 +84,13 @@ describe('LiteLlmClient', () => {
     ]);
     const info = await c.getUserInfo('user:default/jane.doe');
     expect(info?.user.spend).toBe(1.5);
-    expect(calls[0].url).toBe(
+    const [call] = calls();
+    expect(call.fullUrl).toBe(
       'http://litellm.test:4000/user/info?user_id=user%3Adefault%2Fjane.doe',
     );
-    expect(
-      (calls[0].init?.headers as Record<string, string>)['x-litellm-api-key'],
-    ).toBe(`Bearer ${MASTER}`);
+    expect(call.headers).toMatchObject({
+      'x-litellm-api-key': `Bearer ${MASTER}`,
+    });
   });
 
   it('maps 404 to undefined for reads', async () => {
@@ -217,17 +227,17 @@ describe('LiteLlmClient', () => {
 
   it('retries idempotent GETs on connection errors and 503, never POSTs', async () => {
     const ok = json(200, { data: [] });
-    const { client: c, fetch } = client([
+    const { client: c, calls } = client([
       refused(),
       envelope(503, 'busy', 'x'),
       ok,
     ]);
     await expect(c.getModelInfo()).resolves.toEqual({ data: [] });
-    expect(fetch).toHaveBeenCalledTimes(3);
+    expect(calls()).toHaveLength(3);
 
     const post = client([refused(), json(200, { deleted_keys: [] })]);
     const error = await post.client.deleteKeys({ keys: ['h'] }).catch(e => e);
-    expect(post.fetch).toHaveBeenCalledTimes(1);
+    expect(post.calls()).toHaveLength(1);
     expect(error.name).toBe('ServiceUnavailableError');
     expect(error.message).toBe(
       'LiteLLM refused the connection (POST /key/delete); AI access is temporarily unavailable, try again later',
@@ -235,10 +245,35 @@ describe('LiteLlmClient', () => {
   });
 
   it('gives up after the configured retries with 503', async () => {
-    const { client: c, fetch } = client([refused(), refused()], { retries: 1 });
+    const { client: c, calls } = client([refused(), refused()], {
+      retries: 1,
+    });
     const error = await c.getUserInfo('u').catch(e => e);
-    expect(fetch).toHaveBeenCalledTimes(2);
+    expect(calls()).toHaveLength(2);
     expect(error.name).toBe('ServiceUnavailableError');
+  });
+
+  it('does not follow a redirect, and names where it pointed', async () => {
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    agent
+      .get('http://litellm.test:4000')
+      .intercept({ path: '/key/generate', method: 'POST' })
+      .reply(308, '', {
+        headers: { location: 'https://litellm.test/key/generate' },
+      });
+    const c = new LiteLlmClient({
+      baseUrl: 'http://litellm.test:4000',
+      masterKey: MASTER,
+      dispatcher: agent,
+    });
+    const error = await c
+      .generateKey({ key_alias: 'a', user_id: 'u' })
+      .catch(e => e);
+    expect(error).toBeInstanceOf(LiteLlmBadGatewayError);
+    expect(error.message).toBe(
+      'LiteLLM redirected POST /key/generate (308): set aiTiles.litellm.baseUrl to the URL LiteLLM answers on (it pointed to https://litellm.test/key/generate)',
+    );
   });
 
   it('reads "No keys found" on delete as nothing deleted', async () => {

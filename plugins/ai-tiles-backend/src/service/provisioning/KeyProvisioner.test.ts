@@ -5,6 +5,7 @@ import {
   ENC_OLD,
   MASTER_KEY,
   recordingAuditor,
+  watchLiteLlm,
 } from '../../__testUtils__/access';
 import { KeyVault } from '../../database/KeyVault';
 import { applyMigrations } from '../../database/migrations';
@@ -166,15 +167,10 @@ describe.each(databases.eachSupportedId())(
       before?: (method: string, path: string) => Promise<void>,
       onKeyChanged?: KeyProvisionerOptions['onKeyChanged'],
     ) {
-      const fetchWithHook: typeof fetch = async (input, init) => {
-        const url = new URL(String(input));
-        await before?.(init?.method ?? 'GET', url.pathname);
-        return fetch(input, init);
-      };
       const client = new LiteLlmClient({
         baseUrl: standIn.url,
         masterKey: MASTER_KEY,
-        fetch: fetchWithHook,
+        dispatcher: watchLiteLlm(call => before?.(call.method, call.path)),
       });
       return new KeyProvisioner({
         vault: new KeyVault(knex, KeyEncryption.fromConfig([ENC_OLD])),

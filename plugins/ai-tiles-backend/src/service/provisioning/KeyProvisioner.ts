@@ -211,6 +211,8 @@ export interface KeyProvisionerOptions {
 export interface ProvisionContext {
   /** The HTTP request, for the audit record's actor. */
   request?: Request;
+  /** The employee's profile, when the caller has just read it (not read again). */
+  profile?: EmployeeProfile;
 }
 
 type Claim = {
@@ -458,7 +460,7 @@ export class KeyProvisioner {
     };
     try {
       const client = this.options.client();
-      const profile = await this.options.profile(userRef);
+      const profile = ctx.profile ?? (await this.options.profile(userRef));
       const user = await this.ensureUser(client, profile, {
         // A first key: the user is almost always new too, so create it
         // without asking first (one LiteLLM round trip less).
