@@ -2,7 +2,7 @@
  * Provisioning benchmark (issue "Per-employee AI access", Speed). Prints
  * figures; asserts nothing.
  *
- *   yarn bench:provisioning [--employees 1000] [--concurrency 100] [--db sqlite|postgres]
+ *   yarn bench:provisioning [--employees 1000] [--concurrency 100] [--db sqlite|postgres] [--pool 10]
  *
  * Three processes: the load generator (this one), the portal (a child running
  * the ai-tiles plugin in a test backend: real router, real database, mock
@@ -34,10 +34,11 @@ import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { subscribe } from 'node:diagnostics_channel';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import knexFactory from 'knex';
 import { Client, Dispatcher } from 'undici';
@@ -53,6 +54,8 @@ const { values: args } = parseArgs({
       default:
         process.env.POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432',
     },
+    // Postgres connections of the portal (knex's default, which Backstage keeps).
+    pool: { type: 'string', default: '10' },
     port: { type: 'string', default: '4210' },
     // Internal: the child process that runs the portal.
     role: { type: 'string', default: 'load' },
@@ -168,18 +171,22 @@ const line = (label: string, values: number[], target?: string) =>
   );
 
 /**
- * CPU used by the portal, the stand-in and this process during a phase, as
- * shares of one core: with 2 cores, a process near 100 % is the queue.
+ * CPU used by the portal, the stand-in, this process and a local Postgres
+ * during a phase, as shares of one core, and how busy the whole machine was:
+ * a process near 100 % is the queue, and so is a machine near all its cores.
  */
 function cpuMeter(standInPid: number | undefined) {
   const started = performance.now();
   const self = process.cpuUsage();
   const standIn = processCpuMs(standInPid);
+  const postgres = postgresCpuMs();
+  const machine = machineCpu();
   return {
     shares(from: PortalStats, to: PortalStats) {
       const wall = performance.now() - started;
       const own = process.cpuUsage(self);
       const standInNow = processCpuMs(standInPid);
+      const machineNow = machineCpu();
       return {
         wall,
         portalMs: to.cpuMs - from.cpuMs,
@@ -188,6 +195,12 @@ function cpuMeter(standInPid: number | undefined) {
             ? standInNow - standIn
             : undefined,
         loadMs: (own.user + own.system) / 1000,
+        postgresMs: postgresDelta(postgres, postgresCpuMs()),
+        machineBusy:
+          machine && machineNow
+            ? (machineNow.busy - machine.busy) /
+              (machineNow.total - machine.total)
+            : undefined,
       };
     },
   };
@@ -196,7 +209,7 @@ function cpuMeter(standInPid: number | undefined) {
 function where(
   cpu: ReturnType<ReturnType<typeof cpuMeter>['shares']>,
   provisionings: number,
-  connectionWaits: number[],
+  portal: PortalStats,
 ) {
   const share = (ms: number | undefined) =>
     ms === undefined ? 'n/a' : `${((100 * ms) / cpu.wall).toFixed(0)} %`;
@@ -205,11 +218,24 @@ function where(
       cpu.portalMs / provisionings
     ).toFixed(1)} ms per provisioning), stand-in ${share(
       cpu.standInMs,
-    )}, load generator ${share(cpu.loadMs)}`,
+    )}, load generator ${share(cpu.loadMs)}${
+      args.db === 'postgres' ? `, Postgres ${share(cpu.postgresMs)}` : ''
+    }; machine ${
+      cpu.machineBusy === undefined
+        ? 'n/a'
+        : `${(100 * cpu.machineBusy).toFixed(0)} % busy (${
+            cpus().length
+          } cores)`
+    }`,
+  );
+  console.log(
+    `  portal event-loop delay: p50 ${fmt(portal.loopDelayMs.p50)}, p99 ${fmt(
+      portal.loopDelayMs.p99,
+    )}`,
   );
   line(
-    `database connection wait (${connectionWaits.length} queries)`,
-    connectionWaits,
+    `database connection wait (${portal.connectionWaits.length} queries)`,
+    portal.connectionWaits,
   );
 }
 
@@ -233,7 +259,8 @@ async function runPortal() {
   const key = process.env.BENCH_MASTER_KEY!;
   let pg: ReturnType<typeof knexFactory> | undefined;
   const dbName = `ai_tiles_bench_${randomBytes(4).toString('hex')}`;
-  // Backstage's defaults: one in-memory SQLite connection, knex's pool of 10 on Postgres.
+  // Backstage's defaults: one in-memory SQLite connection, knex's pool of 10
+  // on Postgres (`--pool`: backend.database.plugin.ai-tiles.knexConfig.pool.max).
   let knex = knexFactory({
     client: 'better-sqlite3',
     connection: ':memory:',
@@ -249,12 +276,14 @@ async function runPortal() {
     pg = knexFactory({
       client: 'pg',
       connection: `${args['postgres-url']!.replace(/\/$/, '')}/${dbName}`,
-      pool: { min: 0, max: Number(process.env.BENCH_POOL ?? 10) },
+      pool: { min: 0, max: Number(args.pool) },
     });
     await knex.destroy();
     knex = pg;
   }
   const connectionWaits = recordConnectionWaits(knex);
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   timeLiteLlmCalls(new URL(standInUrl).origin);
   const backend = await startTestBackend({
     features: [
@@ -299,6 +328,7 @@ async function runPortal() {
   process.on('message', async (message: { type: string }) => {
     if (message.type === 'stats') {
       const cpu = process.cpuUsage();
+      loopDelay.disable();
       process.send!({
         type: 'stats',
         litellmMs: [...litellmMs],
@@ -306,7 +336,13 @@ async function runPortal() {
         unattributed: unattributedCalls,
         cpuMs: (cpu.user + cpu.system) / 1000,
         connectionWaits: connectionWaits.splice(0),
+        loopDelayMs: {
+          p50: loopDelay.percentile(50) / 1e6,
+          p99: loopDelay.percentile(99) / 1e6,
+        },
       });
+      loopDelay.reset();
+      loopDelay.enable();
     } else if (message.type === 'stop') {
       await backend.stop();
       if (pg) {
@@ -335,6 +371,11 @@ interface PortalStats {
   cpuMs: number;
   /** How long each query waited for a database connection since the last stats. */
   connectionWaits: number[];
+  /**
+   * The portal's event-loop delay since the last stats: how long a ready
+   * answer (a request, a query's result) waits before the portal runs it.
+   */
+  loopDelayMs: { p50: number; p99: number };
 }
 
 /** Time each query waits for a connection from knex's pool (tarn's events). */
@@ -361,6 +402,53 @@ function processCpuMs(pid: number | undefined): number | undefined {
       .split(' ');
     // utime and stime, in clock ticks (100 per second on Linux).
     return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time of each local Postgres server process by pid (Linux). */
+function postgresCpuMs(): Map<string, number> | undefined {
+  try {
+    const byPid = new Map<string, number>();
+    for (const pid of readdirSync('/proc').filter(d => /^\d+$/.test(d))) {
+      try {
+        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres')
+          continue;
+      } catch {
+        continue; // exited meanwhile
+      }
+      const ms = processCpuMs(Number(pid));
+      if (ms !== undefined) byPid.set(pid, ms);
+    }
+    return byPid.size ? byPid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU of Postgres between two readings (a backend started meanwhile counts whole). */
+function postgresDelta(
+  from: Map<string, number> | undefined,
+  to: Map<string, number> | undefined,
+): number | undefined {
+  if (!to) return undefined;
+  let ms = 0;
+  for (const [pid, now] of to) ms += now - (from?.get(pid) ?? 0);
+  return ms;
+}
+
+/** Busy and total CPU time of the whole machine, from /proc/stat (Linux). */
+function machineCpu(): { busy: number; total: number } | undefined {
+  try {
+    const [user, nice, system, idle, iowait, irq, softirq, steal] =
+      readFileSync('/proc/stat', 'utf8')
+        .split('\n')[0]
+        .split(/\s+/)
+        .slice(1)
+        .map(Number);
+    const busy = user + nice + system + irq + softirq + steal;
+    return { busy, total: busy + idle + iowait };
   } catch {
     return undefined;
   }
@@ -533,7 +621,7 @@ async function main() {
 
     console.log(
       `\nProvisioning benchmark (${
-        args.db
+        args.db === 'postgres' ? `postgres, pool of ${args.pool}` : args.db
       }; load generator, portal and LiteLLM stand-in in three processes; ${new Date().toISOString()})`,
     );
     console.log(
@@ -550,7 +638,7 @@ async function main() {
       overhead(sequential),
       '≤ 50 ms p95',
     );
-    where(sequentialShares, sequential.size, afterSequential.connectionWaits);
+    where(sequentialShares, sequential.size, afterSequential);
     console.log(
       `${CONCURRENCY} at once (${parallel.size} employees, ${(
         parallel.size /
@@ -563,7 +651,7 @@ async function main() {
       overhead(parallel),
       '≤ 50 ms p95',
     );
-    where(parallelShares, parallel.size, before.connectionWaits);
+    where(parallelShares, parallel.size, before);
     console.log(
       `access summary, warm cache (${reads.length} reads, ${
         after.calls - before.calls
