@@ -111,6 +111,10 @@ interface UndiciRequest {
   body?: Buffer | null;
 }
 
+/**
+ * The employee a LiteLLM call is for. A delete by key hash (rotation, repair:
+ * not on the measured path) names nobody and is counted as unattributed.
+ */
 function ownerOf(request: UndiciRequest): string | undefined {
   const q = new URL(request.path, request.origin).searchParams.get('user_id');
   if (q) return q;
@@ -127,7 +131,11 @@ function ownerOf(request: UndiciRequest): string | undefined {
   return undefined;
 }
 
-/** Times every LiteLLM call of this process (the portal) by its employee. */
+/**
+ * Times every LiteLLM call of this process (the portal) by its employee, up
+ * to the answer's last byte: the portal's own work on the answer after that
+ * counts as overhead.
+ */
 function timeLiteLlmCalls(standInOrigin: string) {
   const started = new WeakMap<UndiciRequest, number>();
   subscribe('undici:request:create', message => {
@@ -588,6 +596,9 @@ async function main() {
         await res.body.dump();
       }),
     );
+    // The phase's CPU and event-loop delay start after the connections' first requests.
+    child.send({ type: 'stats' });
+    const connected: PortalStats = await next();
     const parallelCpu = cpuMeter(standIn.pid);
     const parallel = new Map<string, number>();
     const started = performance.now();
@@ -602,7 +613,7 @@ async function main() {
 
     child.send({ type: 'stats' });
     const before: PortalStats = await next();
-    const parallelShares = parallelCpu.shares(afterSequential, before);
+    const parallelShares = parallelCpu.shares(connected, before);
     // Access summaries: the acceptance filled each employee's cache; these reads hit it.
     const reads: number[] = [];
     for (let i = 0; i < EMPLOYEES; i++)

@@ -52,8 +52,7 @@ export interface AiTilesPluginOptions {
   retryBaseDelayMs?: number;
   /**
    * The undici dispatcher of the portal's LiteLLM admin calls; default
-   * undici's global one. A seam for tests that watch or hold those calls and
-   * for benchmarks that separate LiteLLM's time from the portal's own.
+   * undici's global one. A seam for tests that watch or hold those calls.
    */
   litellmDispatcher?: Dispatcher;
   /** The fetch of the gateway's Dify end-user lookup; default the global fetch. */

@@ -301,17 +301,27 @@ export interface LiteLlmCallSeen {
 
 /**
  * A dispatcher for the plugin's `litellmDispatcher` that shows each LiteLLM
- * call to `before` and sends it once `before` settles: a test watches the
- * calls, or holds one back.
+ * call to `before` and sends it once `before` resolves: a test watches the
+ * calls, or holds one back. When `before` fails, the call fails with its
+ * error (never sent), so the test sees that error.
  */
 export function watchLiteLlm(
   before: (call: LiteLlmCallSeen) => void | Promise<void>,
 ): Dispatcher {
   return new Agent().compose(dispatch => (options, handler) => {
     const url = new URL(options.path, options.origin);
-    Promise.resolve(
-      before({ method: options.method, path: url.pathname, url }),
-    ).then(() => dispatch(options, handler));
+    new Promise<void>(resolve =>
+      resolve(before({ method: options.method, path: url.pathname, url })),
+    ).then(
+      () => dispatch(options, handler),
+      // Interceptors get handlers of undici's controller API, which ignore
+      // the controller on errors: there is none before the call starts.
+      (error: Error) =>
+        handler.onResponseError?.(
+          undefined as unknown as Dispatcher.DispatchController,
+          error,
+        ),
+    );
     return true;
   });
 }

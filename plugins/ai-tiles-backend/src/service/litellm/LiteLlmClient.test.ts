@@ -311,6 +311,24 @@ describe('LiteLlmClient', () => {
       await new Promise(r => server.close(r));
     });
 
+    it('names a refused connection as undici reports it', async () => {
+      // A port that was just free: nothing listens on it.
+      const closed = createServer();
+      await new Promise<void>(r => closed.listen(0, '127.0.0.1', r));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise(r => closed.close(r));
+      const c = new LiteLlmClient({
+        baseUrl: `http://127.0.0.1:${port}`,
+        masterKey: MASTER,
+        retries: 0,
+      });
+      const error = await c.getUserInfo('u').catch(e => e);
+      expect(error.name).toBe('ServiceUnavailableError');
+      expect(error.message).toBe(
+        'LiteLLM refused the connection (GET /user/info); AI access is temporarily unavailable, try again later',
+      );
+    });
+
     it('times out with 503 and says how long it waited, without retrying', async () => {
       const c = new LiteLlmClient({
         baseUrl: url,

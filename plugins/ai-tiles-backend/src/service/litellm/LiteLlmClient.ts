@@ -205,7 +205,7 @@ export interface LiteLlmClientOptions {
   /**
    * The undici dispatcher the calls go through; default undici's global one
    * (the one `fetch` uses, so a proxy agent set with `setGlobalDispatcher`
-   * applies). Tests and benchmarks compose it with interceptors.
+   * applies). Tests compose it with interceptors or script it (MockAgent).
    */
   dispatcher?: Dispatcher;
 }
