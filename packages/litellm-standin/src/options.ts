@@ -63,6 +63,15 @@ export type FailureMode =
       times?: number;
     }
   | {
+      /**
+       * Do the call (users, keys and spend change as usual), then never answer: a LiteLLM
+       * that finishes the work after the client gave up.
+       */
+      mode: 'hang-after';
+      routes?: string[];
+      times?: number;
+    }
+  | {
       /** 200 with a truncated, unparsable JSON body. */
       mode: 'malformed-json';
       routes?: string[];

@@ -35,6 +35,28 @@ describe('failure modes and latency (robustness hooks)', () => {
     expect((await t.get('/v1/models')).status).toBe(200);
   });
 
+  it('does the call and then hangs (hang-after): the work lands, the answer never comes', async () => {
+    t.standIn.setFailureMode({
+      mode: 'hang-after',
+      routes: ['/user/new'],
+      times: 1,
+    });
+    await expect(
+      fetch(`${t.standIn.url}/user/new`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${MASTER_KEY}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ user_id: 'late', auto_create_key: false }),
+        signal: AbortSignal.timeout(200),
+      }),
+    ).rejects.toThrow();
+    expect(t.standIn.users().map(u => u.user_id)).toContain('late');
+    // `times: 1`: the next call is answered.
+    expect((await t.get('/user/info?user_id=late')).status).toBe(200);
+  });
+
   it('serves malformed JSON', async () => {
     t.standIn.setFailureMode({ mode: 'malformed-json', times: 1 });
     const res = await fetch(`${t.standIn.url}/chat/completions`, {

@@ -362,14 +362,19 @@ class StandInServer implements StandInApp {
       return;
     }
     const { route, params } = found;
+    /** `hang-after`: the call is done as usual, and its answer never sent. */
+    let answerNever = false;
     if (!path.startsWith('/__standin/')) {
       const failure = this.takeFailure(path, [
         'error',
         'hang',
+        'hang-after',
         'malformed-json',
         'disconnect',
       ]);
-      if (failure) {
+      if (failure?.mode === 'hang-after') {
+        answerNever = true;
+      } else if (failure) {
         this.applyTransportFailure(failure, req, res);
         return;
       }
@@ -435,6 +440,7 @@ class StandInServer implements StandInApp {
         checkRouteAccess(ctx.principal, route.access, method, path);
       }
       const reply = await route.handler(ctx);
+      if (answerNever) return;
       if (reply && !res.headersSent) {
         sendJson(res, reply.status ?? 200, reply.body, reply.headers);
       }
@@ -453,6 +459,7 @@ class StandInServer implements StandInApp {
           }`,
         );
       }
+      if (answerNever) return;
       if (res.headersSent) {
         res.destroy();
         return;

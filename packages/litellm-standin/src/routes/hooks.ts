@@ -32,7 +32,14 @@ export interface StandInControl {
 const failureSchema = z
   .object({
     mode: z
-      .enum(['error', 'hang', 'malformed-json', 'disconnect', 'upstream-error'])
+      .enum([
+        'error',
+        'hang',
+        'hang-after',
+        'malformed-json',
+        'disconnect',
+        'upstream-error',
+      ])
       .nullable(),
     status: z.number().int().min(100).max(599).optional(),
     message: z.string().optional(),

@@ -109,10 +109,61 @@ describe.each(databases.eachSupportedId())(
       expect(env.standIn.keys()).toHaveLength(0);
       expect(await rows()).toHaveLength(0);
 
+      // LiteLLM makes the key but answers too late: the key nobody stored
+      // is deleted by its alias before the claim is given up.
+      env.standIn.setFailureMode({
+        mode: 'hang-after',
+        routes: ['/key/generate'],
+        times: 1,
+      });
+      const late = await getAccess(server);
+      expect(late.status).toBe(503);
+      expect(late.body.error.message).toMatch(
+        /did not answer within 1 s \(POST \/key\/generate\)/,
+      );
+      expect(env.standIn.keys()).toHaveLength(0);
+      expect(await rows()).toHaveLength(0);
+
       env.standIn.setFailureMode(null);
       const ok = await getAccess(server);
       expect(ok.body.status).toBe('ready');
       expect(env.standIn.keys()).toHaveLength(1);
+    });
+
+    it('answers 503 when a proxy in front of LiteLLM answers for it (502, 503, 504)', async () => {
+      const { server } = await startAiTiles({
+        knex: env.knex,
+        config: config({ retries: 0 }),
+      });
+      env.standIn.setFailureMode({
+        mode: 'error',
+        status: 503,
+        message: '<html>Service Unavailable</html>',
+        routes: ['/user/new'],
+      });
+      const res = await acceptPolicy(server);
+      expect(res.status).toBe(503);
+      expect(res.body.error).toMatchObject({
+        name: 'AiKeyNotReadyError',
+        message:
+          'Your acceptance of policy version 2026-11 is recorded, but your AI key could not be set up: ' +
+          'LiteLLM answered 503 (POST /user/new); AI access is temporarily unavailable, try again later',
+      });
+      expect(await rows()).toHaveLength(0);
+
+      // A gateway timeout while creating the key: 503 too, nothing left.
+      env.standIn.setFailureMode({
+        mode: 'error',
+        status: 504,
+        routes: ['/key/generate'],
+      });
+      const timedOut = await getAccess(server);
+      expect(timedOut.status).toBe(503);
+      expect(timedOut.body.error.message).toBe(
+        'LiteLLM answered 504 (POST /key/generate); AI access is temporarily unavailable, try again later',
+      );
+      expect(env.standIn.keys()).toHaveLength(0);
+      expect(await rows()).toHaveLength(0);
     });
 
     it('answers 502 for malformed or failed LiteLLM answers, never 401/403', async () => {

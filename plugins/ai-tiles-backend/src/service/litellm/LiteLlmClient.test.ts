@@ -244,6 +244,23 @@ describe('LiteLlmClient', () => {
     );
   });
 
+  it('takes 502, 503 and 504 (a proxy answering for LiteLLM) as unavailable, without its body', async () => {
+    const { client: c } = client([
+      json(502, '<html><body>Bad Gateway</body></html>'),
+      json(503, { detail: 'overloaded' }),
+      json(504, ''),
+    ]);
+    for (const status of [502, 503, 504]) {
+      const error = await c
+        .generateKey({ key_alias: 'a', user_id: 'u' })
+        .catch(e => e);
+      expect(error.name).toBe('ServiceUnavailableError');
+      expect(error.message).toBe(
+        `LiteLLM answered ${status} (POST /key/generate); AI access is temporarily unavailable, try again later`,
+      );
+    }
+  });
+
   it('gives up after the configured retries with 503', async () => {
     const { client: c, calls } = client([refused(), refused()], {
       retries: 1,

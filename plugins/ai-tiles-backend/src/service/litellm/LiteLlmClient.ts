@@ -681,6 +681,11 @@ export class LiteLlmClient {
         { upstreamStatus: status, upstreamType: type },
       );
     }
+    if (PROXY_FAILURE_STATUS.has(status)) {
+      // LiteLLM down behind a proxy, or LiteLLM overloaded: unavailable, as
+      // when it cannot be reached. The body is the proxy's, often HTML.
+      return liteLlmUnavailable(call, `answered ${status}`);
+    }
     if (status === 409 || (status === 400 && /already exists/i.test(raw))) {
       return new LiteLlmAlreadyExistsError(
         `LiteLLM answered ${status} on ${where}: ${message}`,

@@ -15,6 +15,7 @@ import {
   LiteLlmAlreadyExistsError,
   LiteLlmBadGatewayError,
   LiteLlmNotFoundError,
+  isServiceUnavailable,
   sanitize,
 } from '../litellm/errors';
 
@@ -439,6 +440,8 @@ export class KeyProvisioner {
     });
 
     let created: LiteLlmGeneratedKey | undefined;
+    /** `/key/generate` was sent and got no answer: LiteLLM may have made the key. */
+    let generateUnanswered = false;
     let destructive = false;
     // The lease: a claim that stops being renewed is taken over.
     const renew = () => vault.renewClaim(userRef, claimId, this.now());
@@ -477,16 +480,23 @@ export class KeyProvisioner {
       // A key left with our alias by a crash between key creation and the
       // vault write makes this fail as a duplicate alias; `generate` then
       // deletes it and tries again.
-      created = await this.generate(
-        client,
-        {
-          keyAlias,
-          userRef,
-          litellmUserId,
-          maxBudget: keyBudgetFor(profile.budget),
-        },
-        { beforeAliasDelete: stillOurs },
-      );
+      try {
+        created = await this.generate(
+          client,
+          {
+            keyAlias,
+            userRef,
+            litellmUserId,
+            maxBudget: keyBudgetFor(profile.budget),
+          },
+          { beforeAliasDelete: stillOurs },
+        );
+      } catch (error) {
+        // Timed out, cut off, or a proxy answering for LiteLLM (503): the
+        // call may still have been applied.
+        generateUnanswered = isServiceUnavailable(error);
+        throw error;
+      }
       await hooks?.afterKeyCreated?.({
         userRef,
         keyAlias,
@@ -542,6 +552,8 @@ export class KeyProvisioner {
       }
       if (created) {
         await this.deleteQuietly(this.options.client(), created.tokenHash);
+      } else if (generateUnanswered) {
+        await this.deleteUnanswered(keyAlias, () => renew());
       }
       try {
         if (!claim.hadKey) {
@@ -687,6 +699,28 @@ export class KeyProvisioner {
       await beforeAliasDelete();
       await client.deleteKeys({ key_aliases: [keyAlias] });
       return await client.generateKey(body);
+    }
+  }
+
+  /**
+   * After a `/key/generate` that got no answer: a key LiteLLM made anyway
+   * carries our alias and nobody knows it. Deleted by alias while the claim
+   * is still ours (after it, the alias may be a new owner's key). Failing
+   * that, the next provisioning of the employee deletes it (duplicate alias).
+   */
+  private async deleteUnanswered(
+    keyAlias: string,
+    stillOurs: () => Promise<boolean>,
+  ): Promise<void> {
+    try {
+      if (!(await stillOurs())) return;
+      await this.options.client().deleteKeys({ key_aliases: [keyAlias] });
+    } catch (error) {
+      this.options.logger.warn(
+        `Could not delete a LiteLLM key that may have been created without an answer (the next provisioning removes it): ${sanitize(
+          String(error),
+        )}`,
+      );
     }
   }
 

@@ -50,8 +50,10 @@ function RotateKeyDialog(props: {
   open: boolean;
   onClose: () => void;
   onRotated: (summary: AiAccessSummary) => void;
+  /** The backend wants the current policy accepted first (403). */
+  onPolicyRequired: () => void;
 }) {
-  const { open, onClose, onRotated } = props;
+  const { open, onClose, onRotated, onPolicyRequired } = props;
   const api = useApi(aiTilesApiRef);
   const [rotating, setRotating] = useState(false);
   const [error, setError] = useState<string>();
@@ -71,6 +73,11 @@ function RotateKeyDialog(props: {
       onRotated(summary);
     } catch (e) {
       setRotating(false);
+      if (statusCodeOf(e) === 403) {
+        // The policy changed since the page loaded: show what is needed now.
+        onPolicyRequired();
+        return;
+      }
       setError(errorMessage(e));
     }
   };
@@ -342,6 +349,10 @@ export function KeyPanel(props: {
         open={rotateOpen}
         onClose={() => setRotateOpen(false)}
         onRotated={onRotated}
+        onPolicyRequired={() => {
+          setRotateOpen(false);
+          onReload();
+        }}
       />
     </InfoCard>
   );

@@ -570,6 +570,32 @@ describe('MyAccessPageContent', () => {
       ).toHaveTextContent('(version 2026-12)');
     });
 
+    it('reloads the page when a rotation is refused until the new policy is accepted (403)', async () => {
+      const getMyAccess = jest
+        .fn()
+        .mockResolvedValueOnce(readySummary())
+        .mockResolvedValueOnce(
+          policyRequiredSummary({
+            version: '2026-12',
+            acceptedVersion: '2026-11',
+          }),
+        );
+      renderAccess({
+        getMyAccess,
+        rotateKey: refused(403, 'Accept the current policy first'),
+      });
+      await userEvent.click(await screen.findByTestId('ai-access-rotate-key'));
+      await userEvent.click(
+        await screen.findByTestId('ai-access-rotate-confirm'),
+      );
+      expect(
+        await screen.findByTestId('ai-access-policy-required'),
+      ).toHaveTextContent('(version 2026-12)');
+      await waitFor(() =>
+        expect(screen.queryByTestId('ai-access-rotate-dialog')).toBeNull(),
+      );
+    });
+
     it('copies the key to the clipboard, revealing it behind the scenes', async () => {
       const writeText = jest.fn(async (_text: string) => {});
       giveClipboard({ writeText });
