@@ -41,6 +41,19 @@ const acceptPolicy = (server: any, userRef = JANE) =>
     .set('Authorization', asUser(userRef))
     .send({ version: '2026-11' });
 
+/** The acceptance stands; the answer says the key could not be set up, and why. */
+function expectKeyNotReady(
+  res: request.Response,
+  status: number,
+  reason: string,
+) {
+  expect(res.status).toBe(status);
+  expect(res.body.error).toMatchObject({
+    name: 'AiKeyNotReadyError',
+    message: `Your acceptance of policy version 2026-11 is recorded, but your AI key could not be set up: ${reason}`,
+  });
+}
+
 describe.each(databases.eachSupportedId())(
   'AI access when LiteLLM misbehaves, on %s',
   databaseId => {
@@ -61,14 +74,11 @@ describe.each(databases.eachSupportedId())(
         config: config({ baseUrl: `http://127.0.0.1:${port}` }),
       });
       const res = await acceptPolicy(server);
-      expect(res.status).toBe(503);
-      // The acceptance stands, and the answer says so.
-      expect(res.body.error).toMatchObject({
-        name: 'AiKeyNotReadyError',
-        message:
-          'Your acceptance of policy version 2026-11 is recorded, but your AI key could not be set up: ' +
-          'LiteLLM refused the connection (POST /user/new); AI access is temporarily unavailable, try again later',
-      });
+      expectKeyNotReady(
+        res,
+        503,
+        'LiteLLM refused the connection (POST /user/new); AI access is temporarily unavailable, try again later',
+      );
       expect(await rows()).toHaveLength(0);
       // The acceptance itself is kept: the next visit provisions.
       expect(await env.knex('ai_policy_acceptances').select()).toHaveLength(1);
@@ -142,13 +152,11 @@ describe.each(databases.eachSupportedId())(
         routes: ['/user/new'],
       });
       const res = await acceptPolicy(server);
-      expect(res.status).toBe(503);
-      expect(res.body.error).toMatchObject({
-        name: 'AiKeyNotReadyError',
-        message:
-          'Your acceptance of policy version 2026-11 is recorded, but your AI key could not be set up: ' +
-          'LiteLLM answered 503 (POST /user/new); AI access is temporarily unavailable, try again later',
-      });
+      expectKeyNotReady(
+        res,
+        503,
+        'LiteLLM answered 503 (POST /user/new); AI access is temporarily unavailable, try again later',
+      );
       expect(await rows()).toHaveLength(0);
 
       // A gateway timeout while creating the key: 503 too, nothing left.
@@ -176,13 +184,11 @@ describe.each(databases.eachSupportedId())(
         routes: ['/user/info'],
       });
       const malformed = await acceptPolicy(server);
-      expect(malformed.status).toBe(502);
-      expect(malformed.body.error).toMatchObject({
-        name: 'AiKeyNotReadyError',
-        message:
-          'Your acceptance of policy version 2026-11 is recorded, but your AI key could not be set up: ' +
-          'LiteLLM sent a malformed response to GET /user/info: not JSON',
-      });
+      expectKeyNotReady(
+        malformed,
+        502,
+        'LiteLLM sent a malformed response to GET /user/info: not JSON',
+      );
       expect(await rows()).toHaveLength(0);
 
       env.standIn.setFailureMode({

@@ -55,6 +55,15 @@ const KEY_NOT_READY =
 const keyNotReady = () =>
   responseError(503, KEY_NOT_READY, AI_KEY_NOT_READY_ERROR);
 
+/** The page loads ready; the next load says policy version 2026-12 is out. */
+const readyThenNewPolicy = () =>
+  jest
+    .fn()
+    .mockResolvedValueOnce(readySummary())
+    .mockResolvedValueOnce(
+      policyRequiredSummary({ version: '2026-12', acceptedVersion: '2026-11' }),
+    );
+
 describe('MyAccessPageContent', () => {
   describe('loading and errors', () => {
     it('shows progress while loading', async () => {
@@ -551,17 +560,8 @@ describe('MyAccessPageContent', () => {
     });
 
     it('reloads the page when the backend says the policy must be accepted (403)', async () => {
-      const getMyAccess = jest
-        .fn()
-        .mockResolvedValueOnce(readySummary())
-        .mockResolvedValueOnce(
-          policyRequiredSummary({
-            version: '2026-12',
-            acceptedVersion: '2026-11',
-          }),
-        );
       renderAccess({
-        getMyAccess,
+        getMyAccess: readyThenNewPolicy(),
         revealKey: refused(403, 'Accept the current policy first'),
       });
       await userEvent.click(await screen.findByTestId('ai-access-reveal-key'));
@@ -571,17 +571,8 @@ describe('MyAccessPageContent', () => {
     });
 
     it('reloads the page when a rotation is refused until the new policy is accepted (403)', async () => {
-      const getMyAccess = jest
-        .fn()
-        .mockResolvedValueOnce(readySummary())
-        .mockResolvedValueOnce(
-          policyRequiredSummary({
-            version: '2026-12',
-            acceptedVersion: '2026-11',
-          }),
-        );
       renderAccess({
-        getMyAccess,
+        getMyAccess: readyThenNewPolicy(),
         rotateKey: refused(403, 'Accept the current policy first'),
       });
       await userEvent.click(await screen.findByTestId('ai-access-rotate-key'));
