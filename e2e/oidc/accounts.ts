@@ -32,3 +32,6 @@ export const accounts = {
 } satisfies Record<string, IdpAccount>;
 
 export const OIDC_CLIENT_ID = 'ai-portal';
+
+/** The budget the portal gives `catalog/org.yaml`'s legal group here (jane.doe is in it). */
+export const LEGAL_BUDGET = 35;

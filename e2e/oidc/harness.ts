@@ -4,11 +4,13 @@
  * Starts everything the test needs, and fails (never skips) with the reason
  * and the relevant log tail when something can't start:
  *   1. builds the frontend (packages/app/dist), unless OIDC_E2E_SKIP_APP_BUILD=1;
- *   2. a real OpenID provider (oidc-provider, ./idp.mjs) on 127.0.0.1;
+ *   2. a real OpenID provider (oidc-provider, ./idp.mjs) on 127.0.0.1, and
+ *      the LiteLLM stand-in (packages/litellm-standin, a test double);
  *   3. the portal backend from source with NODE_ENV=production and
  *      app-config.yaml + app-config.production.yaml + a generated override
- *      (ports, SQLite in memory, a test-only static token for readiness
- *      polling); it serves the built frontend (app.baseUrl = backend.baseUrl);
+ *      (ports, SQLite in memory, the stand-in as LiteLLM, a test-only static
+ *      token for readiness polling); it serves the built frontend
+ *      (app.baseUrl = backend.baseUrl);
  *   4. waits until the catalog has ingested the demo organisation.
  * Every wait is bounded. The returned function (global teardown) stops the
  * processes; they also exit on their own if the test runner dies.
@@ -19,7 +21,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { accounts, OIDC_CLIENT_ID } from './accounts';
+import { accounts, LEGAL_BUDGET, OIDC_CLIENT_ID } from './accounts';
 import { findChromium } from '../../scripts/chromium.mjs';
 
 const repoRoot = path.resolve(__dirname, '../..');
@@ -29,6 +31,7 @@ const exitWithParent = path.join(repoRoot, 'scripts/exit-with-parent.cjs');
 
 const APP_BUILD_TIMEOUT_MS = 15 * 60_000;
 const IDP_START_TIMEOUT_MS = 30_000;
+const STANDIN_START_TIMEOUT_MS = 60_000;
 const BACKEND_START_TIMEOUT_MS = 4 * 60_000;
 const CATALOG_TIMEOUT_MS = 2 * 60_000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -285,6 +288,48 @@ export default async function globalSetup() {
     );
     log(`OpenID provider ready at ${issuer}`);
 
+    const nodeTransform = require.resolve(
+      '@backstage/cli-node/config/nodeTransform.cjs',
+      { paths: [backendDir, repoRoot] },
+    );
+
+    // The LiteLLM stand-in, so that an SSO user's first key is provisioned
+    // from their catalog profile (e-mail, group budget).
+    let standInPort = await freePort();
+    while (standInPort === backendPort || standInPort === idpPort) {
+      standInPort = await freePort();
+    }
+    const litellmMasterKey = `sk-oidc-e2e-${crypto
+      .randomBytes(16)
+      .toString('hex')}`;
+    const litellmUrl = `http://127.0.0.1:${standInPort}`;
+    const standIn = start(
+      'LiteLLM stand-in',
+      process.execPath,
+      ['--require', nodeTransform, '--require', exitWithParent, 'src/main.ts'],
+      {
+        cwd: path.join(repoRoot, 'packages/litellm-standin'),
+        env: {
+          ...process.env,
+          LITELLM_MASTER_KEY: litellmMasterKey,
+          LITELLM_STANDIN_PORT: String(standInPort),
+          EXIT_WITH_PARENT_PID: String(process.pid),
+        },
+        logFile: path.join(workDir, 'litellm-standin.log'),
+      },
+    );
+    procs.push(standIn);
+    await waitFor(
+      'the LiteLLM stand-in (/health/liveliness)',
+      STANDIN_START_TIMEOUT_MS,
+      async () => {
+        const res = await fetchWithTimeout(`${litellmUrl}/health/liveliness`);
+        return res.ok ? true : undefined;
+      },
+      standIn,
+    );
+    log(`LiteLLM stand-in ready at ${litellmUrl}`);
+
     // 2. The portal backend, production auth config.
     const overrideFile = path.join(workDir, 'app-config.e2e.yaml');
     fs.writeFileSync(
@@ -315,6 +360,17 @@ export default async function globalSetup() {
         `    path: ${JSON.stringify(
           path.join(repoRoot, 'docs/policy/acceptable-use.md'),
         )}`,
+        '  litellm:',
+        `    baseUrl: ${litellmUrl}`,
+        `    masterKey: ${litellmMasterKey}`,
+        '  encryption:',
+        '    keys:',
+        '      - id: oidc-e2e',
+        `        secret: ${crypto.randomBytes(32).toString('hex')}`,
+        '  budgets:',
+        '    default: 20',
+        '    groups:',
+        `      - { group: group:default/legal, maxBudget: ${LEGAL_BUDGET} }`,
         'catalog:',
         '  # Sign-in needs the organisation only: the AI app entities of',
         '  # catalog/all.yaml play no part and must not be able to block it.',
@@ -341,10 +397,6 @@ export default async function globalSetup() {
       EXIT_WITH_PARENT_PID: String(process.pid),
     });
 
-    const nodeTransform = require.resolve(
-      '@backstage/cli-node/config/nodeTransform.cjs',
-      { paths: [backendDir, repoRoot] },
-    );
     const backendLog = path.join(workDir, 'backend.log');
     log(`starting the backend at ${baseUrl}, log: ${backendLog}`);
     const backend = start(
@@ -450,6 +502,8 @@ export default async function globalSetup() {
     log('catalog ready');
 
     process.env.OIDC_E2E_BASE_URL = baseUrl;
+    process.env.OIDC_E2E_LITELLM_URL = litellmUrl;
+    process.env.OIDC_E2E_LITELLM_MASTER_KEY = litellmMasterKey;
     process.env.OIDC_E2E_ISSUER = issuer;
     process.env.OIDC_E2E_WORK_DIR = workDir;
   } catch (error) {

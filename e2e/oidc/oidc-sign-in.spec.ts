@@ -5,7 +5,7 @@
  * (contractors) and nobody@ (no User entity) see why they can't.
  */
 import { expect, Page, test } from '@playwright/test';
-import { accounts, IdpAccount } from './accounts';
+import { accounts, IdpAccount, LEGAL_BUDGET } from './accounts';
 
 const baseURL = process.env.OIDC_E2E_BASE_URL;
 
@@ -114,6 +114,53 @@ test('an employee in an allowed group signs in as their catalog user', async ({
     identityCard.locator('a[href$="/catalog/default/group/legal"]').first(),
   ).toBeVisible();
   await expect(page.getByText('Company SSO')).toBeHidden();
+});
+
+test('an SSO employee gets their AI key from their catalog profile', async ({
+  page,
+}) => {
+  await signInWithSso(page, accounts.jane);
+  await expect(page.getByText('Company SSO')).toBeHidden();
+
+  await page.goto('/ai/me');
+  await expect(page.getByTestId('ai-access-policy-required')).toBeVisible();
+  await page.getByTestId('ai-access-open-policy').click();
+  await page.getByTestId('ai-access-policy-accept').click();
+
+  // The legal group's budget (the nearest override), and a key.
+  await expect(page.getByTestId('ai-access-budget-text')).toContainText(
+    `$${LEGAL_BUDGET}.00`,
+  );
+  await expect(page.getByTestId('ai-access-masked-key')).toHaveText(
+    /^sk-\.\.\.[A-Za-z0-9_-]{4}$/,
+  );
+
+  // LiteLLM got the employee as the catalog has them: id, e-mail, budget.
+  const res = await page.request.get(
+    `${process.env.OIDC_E2E_LITELLM_URL}/__standin/state`,
+    {
+      headers: {
+        authorization: `Bearer ${process.env.OIDC_E2E_LITELLM_MASTER_KEY}`,
+      },
+    },
+  );
+  expect(res.ok()).toBe(true);
+  const state = await res.json();
+  const jane = 'user:default/jane.doe';
+  expect(
+    state.users.filter((u: { user_id: string }) => u.user_id === jane),
+  ).toEqual([
+    expect.objectContaining({
+      user_email: 'jane.doe@example.com',
+      max_budget: LEGAL_BUDGET,
+      budget_duration: '1mo',
+    }),
+  ]);
+  expect(
+    state.keys.filter((k: { user_id: string }) => k.user_id === jane),
+  ).toEqual([
+    expect.objectContaining({ key_alias: 'ai-portal/user/default/jane.doe' }),
+  ]);
 });
 
 test('an employee outside the allowed groups sees why they are refused', async ({
