@@ -46,6 +46,16 @@ const useStyles = makeStyles(
   { name: 'AiTilesKeyPanel' },
 );
 
+/** A button's "working" indicator. */
+const Working = () => (
+  <CircularProgress
+    size={16}
+    color="inherit"
+    data-testid="ai-access-working"
+    aria-label="Working"
+  />
+);
+
 function RotateKeyDialog(props: {
   open: boolean;
   onClose: () => void;
@@ -118,9 +128,7 @@ function RotateKeyDialog(props: {
           disabled={rotating}
           color="secondary"
           variant="contained"
-          startIcon={
-            rotating ? <CircularProgress size={16} color="inherit" /> : null
-          }
+          startIcon={rotating ? <Working /> : null}
           data-testid="ai-access-rotate-confirm"
         >
           Rotate key
@@ -299,6 +307,7 @@ export function KeyPanel(props: {
             color="primary"
             onClick={toggleReveal}
             disabled={busy !== undefined}
+            startIcon={busy === 'reveal' ? <Working /> : null}
             data-testid={
               revealed === undefined
                 ? 'ai-access-reveal-key'
@@ -312,6 +321,7 @@ export function KeyPanel(props: {
             color="primary"
             onClick={copy}
             disabled={busy !== undefined}
+            startIcon={busy === 'copy' ? <Working /> : null}
             data-testid="ai-access-copy-key"
           >
             Copy

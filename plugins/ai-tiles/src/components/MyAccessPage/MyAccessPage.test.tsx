@@ -559,6 +559,26 @@ describe('MyAccessPageContent', () => {
       ).toHaveTextContent('Could not reveal your key: LiteLLM answered 500');
     });
 
+    it('shows that a reveal is under way', async () => {
+      let giveKey = (_key: string) => {};
+      renderAccess({
+        ...withSummary(readySummary()),
+        revealKey: () =>
+          new Promise<string>(resolve => {
+            giveKey = resolve;
+          }),
+      });
+      const reveal = await screen.findByTestId('ai-access-reveal-key');
+      await userEvent.click(reveal);
+      expect(
+        within(reveal).getByTestId('ai-access-working'),
+      ).toBeInTheDocument();
+      expect(reveal).toBeDisabled();
+      await act(async () => giveKey(RAW_KEY));
+      expect(await screen.findByTestId('ai-access-revealed-key')).toBeVisible();
+      expect(screen.queryByTestId('ai-access-working')).toBeNull();
+    });
+
     it('reloads the page when the backend says the policy must be accepted (403)', async () => {
       renderAccess({
         getMyAccess: readyThenNewPolicy(),
