@@ -553,7 +553,7 @@ export class KeyProvisioner {
       if (created) {
         await this.deleteQuietly(this.options.client(), created.tokenHash);
       } else if (generateUnanswered) {
-        await this.deleteUnanswered(keyAlias, () => renew());
+        await this.deleteUnanswered(keyAlias, renew);
       }
       try {
         if (!claim.hadKey) {
