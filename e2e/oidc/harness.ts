@@ -5,7 +5,8 @@
  * and the relevant log tail when something can't start:
  *   1. builds the frontend (packages/app/dist), unless OIDC_E2E_SKIP_APP_BUILD=1;
  *   2. a real OpenID provider (oidc-provider, ./idp.mjs) on 127.0.0.1, and
- *      the LiteLLM stand-in (packages/litellm-standin, a test double);
+ *      the LiteLLM stand-in (packages/litellm-standin, a test double) in
+ *      this process;
  *   3. the portal backend from source with NODE_ENV=production and
  *      app-config.yaml + app-config.production.yaml + a generated override
  *      (ports, SQLite in memory, the stand-in as LiteLLM, a test-only static
@@ -21,6 +22,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { LiteLlmStandIn, startLiteLlmStandIn } from '@internal/litellm-standin';
 import { accounts, LEGAL_BUDGET, OIDC_CLIENT_ID } from './accounts';
 import { findChromium } from '../../scripts/chromium.mjs';
 
@@ -31,7 +33,6 @@ const exitWithParent = path.join(repoRoot, 'scripts/exit-with-parent.cjs');
 
 const APP_BUILD_TIMEOUT_MS = 15 * 60_000;
 const IDP_START_TIMEOUT_MS = 30_000;
-const STANDIN_START_TIMEOUT_MS = 60_000;
 const BACKEND_START_TIMEOUT_MS = 4 * 60_000;
 const CATALOG_TIMEOUT_MS = 2 * 60_000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -216,6 +217,7 @@ async function buildApp(workDir: string) {
 
 export default async function globalSetup() {
   const procs: Proc[] = [];
+  let standIn: LiteLlmStandIn | undefined;
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-portal-oidc-e2e-'));
   log(`work directory (logs, generated config): ${workDir}`);
 
@@ -223,6 +225,7 @@ export default async function globalSetup() {
     for (const proc of [...procs].reverse()) {
       await stop(proc);
     }
+    await standIn?.close();
   };
   // Last resort if the runner exits without calling the teardown.
   const onExit = () => {
@@ -251,7 +254,7 @@ export default async function globalSetup() {
     const sessionSecret = crypto.randomBytes(24).toString('hex');
     const harnessToken = crypto.randomBytes(24).toString('hex');
 
-    // 1. The OpenID provider.
+    // 2. The OpenID provider.
     const idpLog = path.join(workDir, 'idp.log');
     const idp = start(
       'OpenID provider',
@@ -288,49 +291,19 @@ export default async function globalSetup() {
     );
     log(`OpenID provider ready at ${issuer}`);
 
-    const nodeTransform = require.resolve(
-      '@backstage/cli-node/config/nodeTransform.cjs',
-      { paths: [backendDir, repoRoot] },
-    );
-
-    // The LiteLLM stand-in, so that an SSO user's first key is provisioned
-    // from their catalog profile (e-mail, group budget).
-    let standInPort = await freePort();
-    while (standInPort === backendPort || standInPort === idpPort) {
-      standInPort = await freePort();
-    }
+    // 2. The LiteLLM stand-in, in this process, so that an SSO user's first key
+    // is provisioned from their catalog profile (e-mail, group budget).
     const litellmMasterKey = `sk-oidc-e2e-${crypto
       .randomBytes(16)
       .toString('hex')}`;
-    const litellmUrl = `http://127.0.0.1:${standInPort}`;
-    const standIn = start(
-      'LiteLLM stand-in',
-      process.execPath,
-      ['--require', nodeTransform, '--require', exitWithParent, 'src/main.ts'],
-      {
-        cwd: path.join(repoRoot, 'packages/litellm-standin'),
-        env: {
-          ...process.env,
-          LITELLM_MASTER_KEY: litellmMasterKey,
-          LITELLM_STANDIN_PORT: String(standInPort),
-          EXIT_WITH_PARENT_PID: String(process.pid),
-        },
-        logFile: path.join(workDir, 'litellm-standin.log'),
-      },
-    );
-    procs.push(standIn);
-    await waitFor(
-      'the LiteLLM stand-in (/health/liveliness)',
-      STANDIN_START_TIMEOUT_MS,
-      async () => {
-        const res = await fetchWithTimeout(`${litellmUrl}/health/liveliness`);
-        return res.ok ? true : undefined;
-      },
-      standIn,
-    );
+    standIn = await startLiteLlmStandIn({
+      masterKey: litellmMasterKey,
+      port: 0,
+    });
+    const litellmUrl = standIn.url;
     log(`LiteLLM stand-in ready at ${litellmUrl}`);
 
-    // 2. The portal backend, production auth config.
+    // 3. The portal backend, production auth config.
     const overrideFile = path.join(workDir, 'app-config.e2e.yaml');
     fs.writeFileSync(
       overrideFile,
@@ -397,6 +370,10 @@ export default async function globalSetup() {
       EXIT_WITH_PARENT_PID: String(process.pid),
     });
 
+    const nodeTransform = require.resolve(
+      '@backstage/cli-node/config/nodeTransform.cjs',
+      { paths: [backendDir, repoRoot] },
+    );
     const backendLog = path.join(workDir, 'backend.log');
     log(`starting the backend at ${baseUrl}, log: ${backendLog}`);
     const backend = start(
@@ -445,7 +422,7 @@ export default async function globalSetup() {
       );
     }
 
-    // 3. The demo organisation in the catalog, with relations resolved.
+    // 4. The demo organisation in the catalog, with relations resolved.
     const entity = async (ref: string) => {
       const res = await fetchWithTimeout(
         `${baseUrl}/api/catalog/entities/by-name/${ref}`,

@@ -1,8 +1,9 @@
 /**
  * Company SSO sign-in against a real OpenID provider (see harness.ts).
  *
- * jane.doe (legal ⊂ employees) gets in as user:default/jane.doe; carl
- * (contractors) and nobody@ (no User entity) see why they can't.
+ * jane.doe (legal ⊂ employees) gets in as user:default/jane.doe and gets
+ * her AI key from her catalog profile (the LiteLLM stand-in records it);
+ * carl (contractors) and nobody@ (no User entity) see why they can't.
  */
 import { expect, Page, test } from '@playwright/test';
 import { accounts, IdpAccount, LEGAL_BUDGET } from './accounts';

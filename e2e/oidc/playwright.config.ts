@@ -4,7 +4,8 @@
  *   yarn playwright test -c e2e/oidc/playwright.config.ts
  *
  * The global setup (harness.ts) builds the frontend, starts a real OpenID
- * provider and the portal backend with the production auth config; it
+ * provider, the LiteLLM stand-in and the portal backend with the production
+ * auth config; it
  * fails, never skips, when something can't start. Chromium: CHROMIUM_PATH or
  * the system Chromium (scripts/chromium.mjs).
  */

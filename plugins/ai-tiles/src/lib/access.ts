@@ -84,10 +84,11 @@ export function usageRatio(
 
 /** Meter colour: normal below 80%, warning from 80%, error from 100%. */
 export function usageLevel(ratio: number | null): UsageLevel {
-  if (ratio === null || wholePercent(ratio) < WARNING_PERCENT) {
+  const percent = ratio === null ? 0 : wholePercent(ratio);
+  if (percent < WARNING_PERCENT) {
     return 'normal';
   }
-  return wholePercent(ratio) >= 100 ? 'error' : 'warning';
+  return percent >= 100 ? 'error' : 'warning';
 }
 
 /**

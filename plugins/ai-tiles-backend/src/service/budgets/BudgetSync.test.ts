@@ -1,7 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ServiceUnavailableError } from '@backstage/errors';
 import { KeyVault } from '../../database/KeyVault';
-import { LiteLlmBadGatewayError } from '../litellm/errors';
+import { LiteLlmBadGatewayError, liteLlmUnavailable } from '../litellm/errors';
 import { LiteLlmClient } from '../litellm/LiteLlmClient';
 import { BudgetSync, FAILURES_IN_A_ROW_TO_STOP } from './BudgetSync';
 
@@ -139,9 +139,7 @@ describe('BudgetSync', () => {
     ],
     [
       'the ingress answering for it',
-      new LiteLlmBadGatewayError('LiteLLM answered 503', {
-        upstreamStatus: 503,
-      }),
+      liteLlmUnavailable({ method: 'GET', path: '/user/info' }, 'answered 503'),
     ],
   ])(
     'stops with one error after failures of LiteLLM itself in a row (%s), and resumes there',

@@ -7,7 +7,6 @@ import {
   LiteLlmBadGatewayError,
   LiteLlmCall,
   LiteLlmNotFoundError,
-  PROXY_FAILURE_STATUS,
   describeCall,
   liteLlmUnavailable,
   sanitize,
@@ -220,6 +219,12 @@ interface RequestOptions<T> {
 }
 
 const MAX_MESSAGE = 300;
+
+/**
+ * Statuses of a proxy in front of LiteLLM answering for it (or LiteLLM
+ * overloaded): retried for idempotent calls, then "unavailable" (503).
+ */
+const PROXY_FAILURE_STATUS: ReadonlySet<number> = new Set([502, 503, 504]);
 
 function formatSeconds(ms: number): string {
   const s = ms / 1000;

@@ -83,11 +83,6 @@ export class BudgetExceededError extends CustomErrorBase {
   }
 }
 
-/** Statuses of a proxy in front of LiteLLM answering for it: retried for idempotent calls. */
-export const PROXY_FAILURE_STATUS: ReadonlySet<number> = new Set([
-  502, 503, 504,
-]);
-
 /** A 503 from {@link liteLlmUnavailable} (or any Backstage `ServiceUnavailableError`). */
 export function isServiceUnavailable(error: unknown): error is Error {
   return (error as Error | undefined)?.name === 'ServiceUnavailableError';
@@ -95,9 +90,9 @@ export function isServiceUnavailable(error: unknown): error is Error {
 
 /**
  * Failures that say LiteLLM itself cannot be used (rather than something
- * about one user): unreachable or too slow, the master key refused, a wrong
- * base URL (a 404 that is not {@link LiteLlmNotFoundError}), or a proxy in
- * front of it answering for it.
+ * about one user): unreachable, too slow or a proxy answering for it (all
+ * {@link liteLlmUnavailable}), the master key refused, or a wrong base URL
+ * (a 404 that is not {@link LiteLlmNotFoundError}).
  */
 export function isLiteLlmUnusable(error: unknown): boolean {
   if (isServiceUnavailable(error)) return true;
@@ -107,8 +102,7 @@ export function isLiteLlmUnusable(error: unknown): boolean {
   ) {
     return false;
   }
-  const status = error.upstreamStatus ?? 0;
-  return [401, 403, 404].includes(status) || PROXY_FAILURE_STATUS.has(status);
+  return [401, 403, 404].includes(error.upstreamStatus ?? 0);
 }
 
 /** LiteLLM could not be reached or did not answer in time: 503. */

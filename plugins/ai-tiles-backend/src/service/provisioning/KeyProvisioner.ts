@@ -519,7 +519,7 @@ export class KeyProvisioner {
         logger.warn(
           `Key provisioning of ${userRef} lost its claim; discarding the key it created`,
         );
-        await this.deleteQuietly(client, created.tokenHash);
+        await this.deleteQuietly({ keys: [created.tokenHash] });
         created = undefined;
         await audit.fail({
           error: new Error('Another request took over the provisioning'),
@@ -551,9 +551,9 @@ export class KeyProvisioner {
         return LOST_CLAIM;
       }
       if (created) {
-        await this.deleteQuietly(this.options.client(), created.tokenHash);
+        await this.deleteQuietly({ keys: [created.tokenHash] });
       } else if (generateUnanswered) {
-        await this.deleteUnanswered(keyAlias, renew);
+        await this.deleteQuietly({ key_aliases: [keyAlias] }, renew);
       }
       try {
         if (!claim.hadKey) {
@@ -703,35 +703,21 @@ export class KeyProvisioner {
   }
 
   /**
-   * After a `/key/generate` that got no answer: a key LiteLLM made anyway
-   * carries our alias and nobody knows it. Deleted by alias while the claim
-   * is still ours (after it, the alias may be a new owner's key). Failing
-   * that, the next provisioning of the employee deletes it (duplicate alias).
+   * Deletes a key the portal does not keep; a failure is logged, as the key
+   * keeps the employee's alias and the next provisioning deletes it
+   * (duplicate alias). `which`: the key just made (its hash), or after a
+   * `/key/generate` that got no answer, whatever LiteLLM made anyway (the
+   * alias) while `stillOurs` says the claim is still ours (after it, the
+   * alias may be a new owner's key).
    */
-  private async deleteUnanswered(
-    keyAlias: string,
-    stillOurs: () => Promise<boolean>,
-  ): Promise<void> {
-    try {
-      if (!(await stillOurs())) return;
-      await this.options.client().deleteKeys({ key_aliases: [keyAlias] });
-    } catch (error) {
-      this.options.logger.warn(
-        `Could not delete a LiteLLM key that may have been created without an answer (the next provisioning removes it): ${sanitize(
-          String(error),
-        )}`,
-      );
-    }
-  }
-
   private async deleteQuietly(
-    client: LiteLlmClient,
-    keyHash: string,
+    which: { keys: string[] } | { key_aliases: string[] },
+    stillOurs?: () => Promise<boolean>,
   ): Promise<void> {
     try {
-      await client.deleteKeys({ keys: [keyHash] });
+      if (stillOurs && !(await stillOurs())) return;
+      await this.options.client().deleteKeys(which);
     } catch (error) {
-      // The key keeps our alias: the next provisioning deletes it.
       this.options.logger.warn(
         `Could not delete an unused LiteLLM key (it will be removed by the next provisioning): ${sanitize(
           String(error),

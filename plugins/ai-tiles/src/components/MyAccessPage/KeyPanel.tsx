@@ -1,7 +1,6 @@
 import { InfoCard } from '@backstage/core-components';
 import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import Button from '@material-ui/core/Button';
-import CircularProgress from '@material-ui/core/CircularProgress';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
@@ -15,6 +14,7 @@ import { AiAccessSummary } from '@internal/plugin-ai-tiles-common';
 import { FocusEvent, useEffect, useState } from 'react';
 import { aiTilesApiRef } from '../../api';
 import { errorMessage, formatDate, statusCodeOf } from '../../lib/access';
+import { Working } from './Working';
 
 /** How long a revealed key stays on screen. */
 export const REVEAL_MS = 60_000;
@@ -46,24 +46,14 @@ const useStyles = makeStyles(
   { name: 'AiTilesKeyPanel' },
 );
 
-/** A button's "working" indicator. */
-const Working = () => (
-  <CircularProgress
-    size={16}
-    color="inherit"
-    data-testid="ai-access-working"
-    aria-label="Working"
-  />
-);
-
 function RotateKeyDialog(props: {
   open: boolean;
   onClose: () => void;
   onRotated: (summary: AiAccessSummary) => void;
-  /** The backend wants the current policy accepted first (403). */
-  onPolicyRequired: () => void;
+  /** Whether the failure was "accept the new policy first" (then handled). */
+  reloadIfPolicyRequired: (error: unknown) => boolean;
 }) {
-  const { open, onClose, onRotated, onPolicyRequired } = props;
+  const { open, onClose, onRotated, reloadIfPolicyRequired } = props;
   const api = useApi(aiTilesApiRef);
   const [rotating, setRotating] = useState(false);
   const [error, setError] = useState<string>();
@@ -83,12 +73,7 @@ function RotateKeyDialog(props: {
       onRotated(summary);
     } catch (e) {
       setRotating(false);
-      if (statusCodeOf(e) === 403) {
-        // The policy changed since the page loaded: show what is needed now.
-        onPolicyRequired();
-        return;
-      }
-      setError(errorMessage(e));
+      if (!reloadIfPolicyRequired(e)) setError(errorMessage(e));
     }
   };
 
@@ -173,12 +158,18 @@ export function KeyPanel(props: {
     setRevealed(undefined);
   }, [apiKey.masked]);
 
-  const failed = (action: string, e: unknown) => {
-    setError(`${action}: ${errorMessage(e)}`);
-    if (statusCodeOf(e) === 403) {
+  const reloadIfPolicyRequired = (e: unknown) => {
+    const required = statusCodeOf(e) === 403;
+    if (required) {
       // The policy changed since the page loaded: show what is needed now.
+      setRotateOpen(false);
       onReload();
     }
+    return required;
+  };
+  const failed = (action: string, e: unknown) => {
+    setError(`${action}: ${errorMessage(e)}`);
+    reloadIfPolicyRequired(e);
   };
 
   const toggleReveal = async () => {
@@ -359,10 +350,7 @@ export function KeyPanel(props: {
         open={rotateOpen}
         onClose={() => setRotateOpen(false)}
         onRotated={onRotated}
-        onPolicyRequired={() => {
-          setRotateOpen(false);
-          onReload();
-        }}
+        reloadIfPolicyRequired={reloadIfPolicyRequired}
       />
     </InfoCard>
   );

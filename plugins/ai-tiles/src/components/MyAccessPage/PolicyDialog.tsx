@@ -1,7 +1,6 @@
 import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Button from '@material-ui/core/Button';
-import CircularProgress from '@material-ui/core/CircularProgress';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
@@ -18,6 +17,7 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { aiTilesApiRef } from '../../api';
 import { PolicyDocument } from '../PolicyDocument';
 import { errorMessage, errorNameOf, statusCodeOf } from '../../lib/access';
+import { Working } from './Working';
 
 const useStyles = makeStyles(
   theme => ({
@@ -184,9 +184,7 @@ export function PolicyDialog(props: {
           variant="contained"
           disabled={accepting || displayedVersion === undefined}
           onClick={() => displayedVersion && accept(displayedVersion)}
-          startIcon={
-            accepting ? <CircularProgress size={16} color="inherit" /> : null
-          }
+          startIcon={accepting ? <Working /> : null}
           data-testid="ai-access-policy-accept"
         >
           I accept
