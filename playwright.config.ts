@@ -30,6 +30,11 @@ export default defineConfig({
     trace: 'retain-on-failure',
     launchOptions: { executablePath: findChromium(), args: CHROMIUM_ARGS },
   },
+  // Never reuse a server already on a port (e.g. `yarn start` on 7007, or a
+  // stand-in from an earlier run): it has another config, master key and
+  // state, and the tests would fail for reasons that are not theirs.
+  // Playwright says the port is taken instead. PLAYWRIGHT_URL points the
+  // tests at a running portal on purpose.
   webServer: process.env.PLAYWRIGHT_URL
     ? undefined
     : [
@@ -38,14 +43,14 @@ export default defineConfig({
           command: 'yarn workspace @internal/litellm-standin start',
           url: 'http://localhost:4100/health/liveliness',
           env: { LITELLM_STANDIN_PORT: '4100', LITELLM_STANDIN_QUIET: '1' },
-          reuseExistingServer: !process.env.CI,
+          reuseExistingServer: false,
           timeout: 60_000,
         },
         {
           command:
             'yarn workspace backend start --config ../../app-config.yaml --config ../../app-config.e2e.yaml',
           url: `${PORTAL_URL}/.backstage/health/v1/readiness`,
-          reuseExistingServer: !process.env.CI,
+          reuseExistingServer: false,
           timeout: 120_000,
           stdout: 'ignore',
           stderr: 'pipe',

@@ -157,10 +157,18 @@ export class AccessService {
     return this.summarize(userRef, ctx, await this.policyStatus(userRef));
   }
 
+  /**
+   * `justAccepted`: the acceptance of the current version was recorded by
+   * this request. For nearly everyone that is their first, with no key yet:
+   * the provisioner claims at once (ensureKey's `expectNew`). After a new
+   * policy version the claim finds the employee's row and reads it: one
+   * query more, once per version.
+   */
   private async summarize(
     userRef: string,
     ctx: ProvisionContext,
     policy: AiAccessSummary['policy'],
+    { justAccepted = false }: { justAccepted?: boolean } = {},
   ): Promise<AiAccessSummary> {
     const { config } = this.options;
     if (!config.configured) {
@@ -188,6 +196,7 @@ export class AccessService {
     let record = await this.options.provisioner!.ensureKey(
       userRef,
       provisioning,
+      { expectNew: justAccepted },
     );
     let litellm = await this.readUser(userRef, profile.budget);
     if (!litellm || (await this.keyLost(record, litellm))) {
@@ -272,18 +281,19 @@ export class AccessService {
       ? this.policyStatusOf([{ version, acceptedAt: now }])
       : await this.policyStatus(userRef);
     try {
-      return await this.summarize(userRef, ctx, policyStatus);
+      return await this.summarize(userRef, ctx, policyStatus, {
+        justAccepted: recorded,
+      });
     } catch (error) {
       throw keyNotReady(version, error, this.options.logger);
     }
   }
 
-  /** The caller's own raw key. Audited; never cached. */
+  /** The caller's own raw key. Audited, refusals too; never cached. */
   async revealKey(
     userRef: string,
     ctx: ProvisionContext = {},
   ): Promise<string> {
-    await this.requireAccepted(userRef);
     const audit = await this.options.auditor.createEvent({
       eventId: 'ai-key-reveal',
       severityLevel: 'high',
@@ -291,6 +301,7 @@ export class AccessService {
       meta: { userEntityRef: userRef },
     });
     try {
+      await this.requireAccepted(userRef);
       const record = await this.options.provisioner!.ensureKey(userRef, ctx);
       const key = await this.options.vault!.decrypt(userRef);
       if (!key) {

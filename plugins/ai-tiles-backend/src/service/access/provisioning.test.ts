@@ -537,7 +537,10 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
   });
 
   it("never reveals another employee's key", async () => {
-    const { server } = await startAiTiles({ knex: env.knex, config: config() });
+    const { server, auditor } = await startAiTiles({
+      knex: env.knex,
+      config: config(),
+    });
     await accept(server, JANE);
     const janeKey = (
       await request(server)
@@ -552,6 +555,13 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
       .send({ user: JANE, userEntityRef: JANE });
     expect(refused.status).toBe(403);
     expect(JSON.stringify(refused.body)).not.toContain(janeKey);
+    // The attempt is in the audit log, as John's.
+    expect(auditor.events.at(-1)).toMatchObject({
+      eventId: 'ai-key-reveal',
+      outcome: 'fail',
+      severityLevel: 'high',
+      meta: { userEntityRef: JOHN },
+    });
 
     await accept(server, JOHN);
     const johns = await request(server)

@@ -278,6 +278,28 @@ describe.each(databases.eachSupportedId())(
       expect(changes[2]).toEqual({});
     });
 
+    it('claims at once for an employee expected to be new, and still finds a key that exists', async () => {
+      const statements: string[] = [];
+      const onQuery = (query: { sql: string }) =>
+        statements.push(query.sql.trim().split(/\s/)[0].toLowerCase());
+      knex.on('query', onQuery);
+      try {
+        const p = provisioner(20);
+        const first = await p.ensureKey(JANE, {}, { expectNew: true });
+        // The claim, then the key stored: no read before the claim.
+        expect(statements).toEqual(['insert', 'update']);
+
+        // Expected new but not (a new policy version): the key is kept.
+        statements.length = 0;
+        const again = await p.ensureKey(JANE, {}, { expectNew: true });
+        expect(again.keyHash).toBe(first.keyHash);
+        expect(statements).toEqual(['insert', 'select']);
+        expect(standIn.keys().map(k => k.token)).toEqual([first.keyHash]);
+      } finally {
+        knex.off('query', onQuery);
+      }
+    });
+
     it('leaves a key alone that a late repair no longer names', async () => {
       const p = provisioner(20);
       const first = await p.ensureKey(JANE);
