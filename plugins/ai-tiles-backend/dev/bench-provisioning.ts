@@ -245,6 +245,10 @@ function where(
     `database connection wait (${portal.connectionWaits.length} queries)`,
     portal.connectionWaits,
   );
+  line(
+    'database connection held per query (query, answer, the portal getting to it)',
+    portal.connectionHolds,
+  );
 }
 
 /** One worker per connection; the workers take the items in turn. */
@@ -289,7 +293,8 @@ async function runPortal() {
     await knex.destroy();
     knex = pg;
   }
-  const connectionWaits = recordConnectionWaits(knex);
+  const { waits: connectionWaits, holds: connectionHolds } =
+    recordConnectionUse(knex);
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
   timeLiteLlmCalls(new URL(standInUrl).origin);
@@ -344,6 +349,7 @@ async function runPortal() {
         unattributed: unattributedCalls,
         cpuMs: (cpu.user + cpu.system) / 1000,
         connectionWaits: connectionWaits.splice(0),
+        connectionHolds: connectionHolds.splice(0),
         loopDelayMs: {
           p50: loopDelay.percentile(50) / 1e6,
           p99: loopDelay.percentile(99) / 1e6,
@@ -380,26 +386,43 @@ interface PortalStats {
   /** How long each query waited for a database connection since the last stats. */
   connectionWaits: number[];
   /**
+   * How long each query held its connection: the pool's throughput is its
+   * size divided by this.
+   */
+  connectionHolds: number[];
+  /**
    * The portal's event-loop delay since the last stats: how long a ready
    * answer (a request, a query's result) waits before the portal runs it.
    */
   loopDelayMs: { p50: number; p99: number };
 }
 
-/** Time each query waits for a connection from knex's pool (tarn's events). */
-function recordConnectionWaits(knex: ReturnType<typeof knexFactory>) {
+/**
+ * From knex's pool (tarn's events): how long each query waited for a
+ * connection, and how long it then held it.
+ */
+function recordConnectionUse(knex: ReturnType<typeof knexFactory>) {
   const waits: number[] = [];
+  const holds: number[] = [];
   const asked = new Map<number, number>();
+  const acquired = new Map<unknown, number>();
   const connections = knex.client.pool;
   connections.on('acquireRequest', (id: number) =>
     asked.set(id, performance.now()),
   );
-  connections.on('acquireSuccess', (id: number) => {
+  connections.on('acquireSuccess', (id: number, connection: unknown) => {
+    const now = performance.now();
     const started = asked.get(id);
     asked.delete(id);
-    if (started !== undefined) waits.push(performance.now() - started);
+    if (started !== undefined) waits.push(now - started);
+    acquired.set(connection, now);
   });
-  return waits;
+  connections.on('release', (connection: unknown) => {
+    const since = acquired.get(connection);
+    acquired.delete(connection);
+    if (since !== undefined) holds.push(performance.now() - since);
+  });
+  return { waits, holds };
 }
 
 /** CPU time of another process in ms (Linux); undefined elsewhere. */
