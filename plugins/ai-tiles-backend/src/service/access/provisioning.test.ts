@@ -63,9 +63,23 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
       plugin: { litellmDispatcher: litellm.litellmDispatcher },
     });
 
+    const statements: string[] = [];
+    const onQuery = ({ sql }: { sql: string }) => {
+      const table = /\b(?:into|update|from)\s+[`"]?(ai_\w+)/i.exec(sql)?.[1];
+      if (table) statements.push(`${sql.trim().split(/\s/)[0]} ${table}`);
+    };
+    env.knex.on('query', onQuery);
     const res = await accept(server);
+    env.knex.off('query', onQuery);
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
+    // Three statements: the acceptance, the claim of the key row (not read
+    // first: a first acceptance has none) and the key stored.
+    expect(statements).toEqual([
+      'insert ai_policy_acceptances',
+      'insert ai_user_keys',
+      'update ai_user_keys',
+    ]);
     expect(res.body).toMatchObject({
       status: 'ready',
       user: {
