@@ -46,6 +46,16 @@ export interface UserHeaderMapping {
   litellm_user_role: 'customer' | 'internal_user' | string;
 }
 
+/** Every {@link FailureMode}'s `mode`, for validation (kept complete by the check below). */
+export const FAILURE_MODES = [
+  'error',
+  'hang',
+  'hang-after',
+  'malformed-json',
+  'disconnect',
+  'upstream-error',
+] as const satisfies ReadonlyArray<FailureMode['mode']>;
+
 /** Injected failures for robustness tests. */
 export type FailureMode =
   | {
@@ -96,6 +106,13 @@ export type FailureMode =
       times?: number;
       afterChunks?: number;
     };
+
+// A mode added to FailureMode but not to FAILURE_MODES fails to compile here.
+const everyModeListed: Record<
+  Exclude<FailureMode['mode'], (typeof FAILURE_MODES)[number]>,
+  never
+> = {};
+void everyModeListed;
 
 export interface LiteLlmStandInOptions {
   /** Proxy admin key; must start with `sk-` like LiteLLM's `master_key`. */

@@ -33,6 +33,7 @@ import {
 import {
   DEFAULT_MODELS,
   DEFAULT_VERSION,
+  FAILURE_MODES,
   type FailureMode,
   type LiteLlmStandInOptions,
 } from './options';
@@ -111,6 +112,14 @@ const ANONYMOUS: Principal = {
 };
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Failures applied before a route runs. `upstream-error` is the exception:
+ * model routes take it after their auth, budget and rate-limit checks.
+ */
+const BEFORE_ROUTE_FAILURES = FAILURE_MODES.filter(
+  mode => mode !== 'upstream-error',
+);
 
 interface CompiledRoute {
   route: RouteDef;
@@ -365,13 +374,7 @@ class StandInServer implements StandInApp {
     /** `hang-after`: the call is done as usual, and its answer never sent. */
     let answerNever = false;
     if (!path.startsWith('/__standin/')) {
-      const failure = this.takeFailure(path, [
-        'error',
-        'hang',
-        'hang-after',
-        'malformed-json',
-        'disconnect',
-      ]);
+      const failure = this.takeFailure(path, BEFORE_ROUTE_FAILURES);
       if (failure?.mode === 'hang-after') {
         answerNever = true;
       } else if (failure) {

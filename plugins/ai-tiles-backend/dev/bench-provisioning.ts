@@ -11,8 +11,9 @@
  * diagnostics channels (from the request's creation to its last byte read)
  * and attributed to its employee, so "portal overhead" = the employee's
  * request latency minus the time spent waiting for the stand-in. Each phase
- * also reports CPU per process (share of one core) and the time queries
- * waited for a database connection: where a queue forms.
+ * also reports CPU per process (share of one core), the portal's event-loop
+ * delay, and how long queries waited for a database connection and then
+ * held it: where a queue forms.
  *
  * Each concurrent employee has a connection of its own, opened before the
  * phase, as a reverse proxy keeps them (Traefik in front of the portal). A

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import type { BudgetResetResult } from '../budget';
 import type { Reply, RequestCtx, RouteDef } from '../http';
-import type { FailureMode, LiteLlmStandInOptions } from '../options';
+import {
+  FAILURE_MODES,
+  type FailureMode,
+  type LiteLlmStandInOptions,
+} from '../options';
 import { parseBody } from '../validation';
 
 /**
@@ -31,16 +35,7 @@ export interface StandInControl {
 
 const failureSchema = z
   .object({
-    mode: z
-      .enum([
-        'error',
-        'hang',
-        'hang-after',
-        'malformed-json',
-        'disconnect',
-        'upstream-error',
-      ])
-      .nullable(),
+    mode: z.enum(FAILURE_MODES).nullable(),
     status: z.number().int().min(100).max(599).optional(),
     message: z.string().optional(),
     routes: z.array(z.string()).optional(),

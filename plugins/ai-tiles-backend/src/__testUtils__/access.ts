@@ -325,3 +325,18 @@ export function watchLiteLlm(
     return true;
   });
 }
+
+/**
+ * Records the statements run on `knex` until `stop()`, as their verb and
+ * the `ai_*` table they name (e.g. `insert ai_user_keys`).
+ */
+export function recordStatements(knex: Knex) {
+  const seen: Array<{ verb: string; table?: string }> = [];
+  const onQuery = ({ sql }: { sql: string }) =>
+    seen.push({
+      verb: sql.trim().split(/\s/)[0].toLowerCase(),
+      table: /\b(?:into|update|from)\s+[`"]?(ai_\w+)/i.exec(sql)?.[1],
+    });
+  knex.on('query', onQuery);
+  return { seen, stop: () => knex.off('query', onQuery) };
+}

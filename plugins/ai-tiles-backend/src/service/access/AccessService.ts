@@ -158,11 +158,8 @@ export class AccessService {
   }
 
   /**
-   * `justAccepted`: the acceptance of the current version was recorded by
-   * this request. For nearly everyone that is their first, with no key yet:
-   * the provisioner claims at once (ensureKey's `expectNew`). After a new
-   * policy version the claim finds the employee's row and reads it: one
-   * query more, once per version.
+   * `justAccepted`: this request recorded the acceptance, for nearly everyone
+   * their first, so there is no key yet (ensureKey's `expectNew`).
    */
   private async summarize(
     userRef: string,

@@ -10,6 +10,7 @@ import {
   deferred,
   deleteKeyAsAdmin,
   recordAcceptance,
+  recordStatements,
   startAiTiles,
   usePolicyFile,
   useStandInAndDatabase,
@@ -63,19 +64,16 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
       plugin: { litellmDispatcher: litellm.litellmDispatcher },
     });
 
-    const statements: string[] = [];
-    const onQuery = ({ sql }: { sql: string }) => {
-      const table = /\b(?:into|update|from)\s+[`"]?(ai_\w+)/i.exec(sql)?.[1];
-      if (table) statements.push(`${sql.trim().split(/\s/)[0]} ${table}`);
-    };
-    env.knex.on('query', onQuery);
+    const statements = recordStatements(env.knex);
     const res = await accept(server);
-    env.knex.off('query', onQuery);
+    statements.stop();
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
     // Three statements: the acceptance, the claim of the key row (not read
     // first: a first acceptance has none) and the key stored.
-    expect(statements).toEqual([
+    expect(
+      statements.seen.filter(s => s.table).map(s => `${s.verb} ${s.table}`),
+    ).toEqual([
       'insert ai_policy_acceptances',
       'insert ai_user_keys',
       'update ai_user_keys',

@@ -596,26 +596,12 @@ export class LiteLlmClient {
       }
 
       const status = response.statusCode;
-      if (status >= 300 && status < 400) {
-        // Not followed: a redirected POST would be resent as a GET, and the
-        // master key would go wherever the redirect points.
-        throw new LiteLlmBadGatewayError(
-          `LiteLLM redirected ${describeCall(
-            call,
-          )} (${status}): set aiTiles.litellm.baseUrl to the URL LiteLLM answers on${
-            typeof response.headers.location === 'string'
-              ? ` (it pointed to ${sanitize(response.headers.location)})`
-              : ''
-          }`,
-          { upstreamStatus: status },
-        );
-      }
       if (status < 200 || status >= 300) {
         if (PROXY_FAILURE_STATUS.has(status) && attempt < attempts) {
           await this.backoff(attempt);
           continue;
         }
-        throw this.toError(call, status, text);
+        throw this.toError(call, response, text);
       }
       return this.parse(call, text, options.schema);
     }
@@ -649,7 +635,26 @@ export class LiteLlmClient {
     return result.data;
   }
 
-  private toError(call: LiteLlmCall, status: number, text: string): Error {
+  private toError(
+    call: LiteLlmCall,
+    { statusCode: status, headers }: Dispatcher.ResponseData,
+    text: string,
+  ): Error {
+    if (status >= 300 && status < 400) {
+      // Not followed: a redirected POST would be resent as a GET, and the
+      // master key would go wherever the redirect points.
+      const { location } = headers;
+      return new LiteLlmBadGatewayError(
+        `LiteLLM redirected ${describeCall(
+          call,
+        )} (${status}): set aiTiles.litellm.baseUrl to the URL LiteLLM answers on${
+          typeof location === 'string'
+            ? ` (it pointed to ${sanitize(location)})`
+            : ''
+        }`,
+        { upstreamStatus: status },
+      );
+    }
     const {
       message: raw,
       type,

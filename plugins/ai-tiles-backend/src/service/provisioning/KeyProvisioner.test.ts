@@ -4,6 +4,7 @@ import { Knex } from 'knex';
 import {
   ENC_OLD,
   MASTER_KEY,
+  recordStatements,
   recordingAuditor,
   watchLiteLlm,
 } from '../../__testUtils__/access';
@@ -279,24 +280,21 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('claims at once for an employee expected to be new, and still finds a key that exists', async () => {
-      const statements: string[] = [];
-      const onQuery = (query: { sql: string }) =>
-        statements.push(query.sql.trim().split(/\s/)[0].toLowerCase());
-      knex.on('query', onQuery);
+      const statements = recordStatements(knex);
+      const verbs = () => statements.seen.splice(0).map(s => s.verb);
       try {
         const p = provisioner(20);
         const first = await p.ensureKey(JANE, {}, { expectNew: true });
         // The claim, then the key stored: no read before the claim.
-        expect(statements).toEqual(['insert', 'update']);
+        expect(verbs()).toEqual(['insert', 'update']);
 
         // Expected new but not (a new policy version): the key is kept.
-        statements.length = 0;
         const again = await p.ensureKey(JANE, {}, { expectNew: true });
         expect(again.keyHash).toBe(first.keyHash);
-        expect(statements).toEqual(['insert', 'select']);
+        expect(verbs()).toEqual(['insert', 'select']);
         expect(standIn.keys().map(k => k.token)).toEqual([first.keyHash]);
       } finally {
-        knex.off('query', onQuery);
+        statements.stop();
       }
     });
 

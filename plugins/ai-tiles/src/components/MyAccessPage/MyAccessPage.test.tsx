@@ -48,6 +48,12 @@ async function acceptInDialog() {
   await userEvent.click(screen.getByTestId('ai-access-policy-accept'));
 }
 
+/** Presses "Rotate key", then confirms in the dialog. */
+async function rotateAndConfirm() {
+  await userEvent.click(await screen.findByTestId('ai-access-rotate-key'));
+  await userEvent.click(await screen.findByTestId('ai-access-rotate-confirm'));
+}
+
 const KEY_NOT_READY =
   'Your acceptance of policy version 2026-11 is recorded, but your AI key could not be set up: LiteLLM is not reachable.';
 
@@ -595,10 +601,7 @@ describe('MyAccessPageContent', () => {
         getMyAccess: readyThenNewPolicy(),
         rotateKey: refused(403, 'Accept the current policy first'),
       });
-      await userEvent.click(await screen.findByTestId('ai-access-rotate-key'));
-      await userEvent.click(
-        await screen.findByTestId('ai-access-rotate-confirm'),
-      );
+      await rotateAndConfirm();
       expect(
         await screen.findByTestId('ai-access-policy-required'),
       ).toHaveTextContent('(version 2026-12)');
@@ -762,10 +765,7 @@ describe('MyAccessPageContent', () => {
       await userEvent.click(await screen.findByTestId('ai-access-reveal-key'));
       await screen.findByTestId('ai-access-revealed-key');
 
-      await userEvent.click(screen.getByTestId('ai-access-rotate-key'));
-      await userEvent.click(
-        await screen.findByTestId('ai-access-rotate-confirm'),
-      );
+      await rotateAndConfirm();
       expect(rotateKey).toHaveBeenCalledTimes(1);
       await waitFor(() =>
         expect(screen.getByTestId('ai-access-masked-key')).toHaveTextContent(
@@ -787,10 +787,7 @@ describe('MyAccessPageContent', () => {
         ...withSummary(readySummary()),
         rotateKey: refused(503, 'LiteLLM timed out'),
       });
-      await userEvent.click(await screen.findByTestId('ai-access-rotate-key'));
-      await userEvent.click(
-        await screen.findByTestId('ai-access-rotate-confirm'),
-      );
+      await rotateAndConfirm();
       expect(
         await screen.findByTestId('ai-access-rotate-error'),
       ).toHaveTextContent('Could not rotate your key: LiteLLM timed out');
