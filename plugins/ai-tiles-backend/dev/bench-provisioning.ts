@@ -13,7 +13,10 @@
  * request latency minus the time spent waiting for the stand-in. Each phase
  * also reports CPU per process (share of one core), the portal's event-loop
  * delay, and how long queries waited for a database connection and then
- * held it: where a queue forms.
+ * held it: where a queue forms. The overhead is also split by where it is
+ * spent: before the portal starts on the request, in the portal's own steps
+ * between its LiteLLM calls, and on the way back (both processes stamp the
+ * same clock: `performance.timeOrigin + performance.now()`).
  *
  * Each concurrent employee has a connection of its own, opened before the
  * phase, as a reverse proxy keeps them (Traefik in front of the portal). A
@@ -69,6 +72,10 @@ const repoRoot = resolve(__dirname, '../../..');
 const masterKey = `sk-bench-${randomBytes(16).toString('hex')}`;
 
 const employeeRef = (phase: string, i: number) => `user:default/${phase}-${i}`;
+/** Milliseconds on the clock the three processes share. */
+const clock = () => performance.timeOrigin + performance.now();
+/** Names a measured acceptance's employee to the portal's timing (ignored by the plugin). */
+const EMPLOYEE_HEADER = 'x-bench-employee';
 
 function catalogEntities(): Entity[] {
   const entities: Entity[] = [
@@ -103,6 +110,8 @@ const entitiesByRef = new Map(
 // LiteLLM time per employee: undici reports each call's start and end on its
 // diagnostics channels, and the call names its employee (query or body).
 const litellmMs = new Map<string, number>();
+/** When the portal's HTTP server started on each measured acceptance, and finished it. */
+const handled = new Map<string, { started: number; finished?: number }>();
 let unattributedCalls = 0;
 let litellmCalls = 0;
 
@@ -339,6 +348,17 @@ async function runPortal() {
       }),
     ],
   });
+  // The server's 'request' event: the request was read and parsed; what
+  // came before is waiting for the portal to get to it.
+  backend.server.on('request', (req, res) => {
+    const ref = req.headers[EMPLOYEE_HEADER];
+    if (typeof ref !== 'string') return;
+    const timing: { started: number; finished?: number } = { started: clock() };
+    handled.set(ref, timing);
+    res.once('finish', () => {
+      timing.finished = clock();
+    });
+  });
   process.on('message', async (message: { type: string }) => {
     if (message.type === 'stats') {
       const cpu = process.cpuUsage();
@@ -346,6 +366,7 @@ async function runPortal() {
       process.send!({
         type: 'stats',
         litellmMs: [...litellmMs],
+        handled: [...handled],
         calls: litellmCalls,
         unattributed: unattributedCalls,
         cpuMs: (cpu.user + cpu.system) / 1000,
@@ -380,6 +401,7 @@ async function runPortal() {
 
 interface PortalStats {
   litellmMs: Array<[string, number]>;
+  handled: Array<[string, { started: number; finished?: number }]>;
   calls: number;
   unattributed: number;
   /** CPU time of the portal process so far. */
@@ -556,6 +578,8 @@ async function main() {
     const connections = Array.from({ length: CONCURRENCY }, connect);
     const one = connections[0];
 
+    /** When each measured acceptance was sent, and its answer read. */
+    const exchanged = new Map<string, { sent: number; received: number }>();
     const call = async (
       connection: Dispatcher,
       ref: string,
@@ -563,6 +587,7 @@ async function main() {
       path: string,
       body?: object,
     ) => {
+      const measured = path === '/me/policy/accept';
       const started = performance.now();
       const res = await connection.request({
         path: `/api/ai-tiles${path}`,
@@ -570,11 +595,16 @@ async function main() {
         headers: {
           authorization: mockCredentials.user.header(ref),
           'content-type': 'application/json',
+          ...(measured ? { [EMPLOYEE_HEADER]: ref } : {}),
         },
         body: body ? JSON.stringify(body) : undefined,
       });
       const json: any = await res.body.json();
       const elapsed = performance.now() - started;
+      if (measured) {
+        const sent = performance.timeOrigin + started;
+        exchanged.set(ref, { sent, received: sent + elapsed });
+      }
       if (res.statusCode >= 300 || (path.endsWith('/accept') && !json.key)) {
         throw new Error(
           `${method} ${path} for ${ref}: ${res.statusCode} ${JSON.stringify(
@@ -648,6 +678,33 @@ async function main() {
     const litellm = new Map(before.litellmMs);
     const overhead = (latencies: Map<string, number>) =>
       [...latencies].map(([ref, total]) => total - (litellm.get(ref) ?? 0));
+    const handledBy = new Map(before.handled);
+    /** The overhead in three parts (each employee's own, then percentiles). */
+    const split = (latencies: Map<string, number>) => {
+      const parts = { before: [], own: [], after: [] } as Record<
+        'before' | 'own' | 'after',
+        number[]
+      >;
+      for (const ref of latencies.keys()) {
+        const sides = exchanged.get(ref);
+        const server = handledBy.get(ref);
+        if (!sides || server?.finished === undefined) continue;
+        parts.before.push(server.started - sides.sent);
+        parts.own.push(
+          server.finished - server.started - (litellm.get(ref) ?? 0),
+        );
+        parts.after.push(sides.received - server.finished);
+      }
+      line(
+        '  of it: before the portal starts on the request (it waits to be read)',
+        parts.before,
+      );
+      line(
+        "  of it: the portal's own steps (its handler, LiteLLM time taken out)",
+        parts.own,
+      );
+      line('  of it: the answer back to the load generator', parts.after);
+    };
     const state = await (
       await fetch(`${standInUrl}/__standin/state`, {
         headers: { authorization: `Bearer ${masterKey}` },
@@ -673,6 +730,7 @@ async function main() {
       overhead(sequential),
       '≤ 50 ms p95',
     );
+    split(sequential);
     where(sequentialShares, sequential.size, afterSequential);
     console.log(
       `${CONCURRENCY} at once (${parallel.size} employees, ${(
@@ -686,6 +744,7 @@ async function main() {
       overhead(parallel),
       '≤ 50 ms p95',
     );
+    split(parallel);
     where(parallelShares, parallel.size, before);
     console.log(
       `access summary, warm cache (${reads.length} reads, ${
