@@ -319,7 +319,20 @@ export class AccessService {
     userRef: string,
     ctx: ProvisionContext = {},
   ): Promise<AiAccessSummary> {
-    await this.requireAccepted(userRef);
+    try {
+      await this.requireAccepted(userRef);
+    } catch (error) {
+      // The provisioner audits the rotations it runs; one refused before it
+      // still leaves a failed event under the caller's name.
+      const audit = await this.options.auditor.createEvent({
+        eventId: 'ai-key-rotate',
+        severityLevel: 'medium',
+        request: ctx.request,
+        meta: { userEntityRef: userRef, reason: 'rotate' },
+      });
+      await audit.fail({ error: error as Error });
+      throw error;
+    }
     // The provisioner refreshes the cached LiteLLM user.
     await this.options.provisioner!.replaceKey(userRef, ctx, 'rotate');
     return this.getSummary(userRef, ctx);

@@ -210,7 +210,10 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
       },
       apiBaseUrl: 'https://llm.example.com',
     });
-    for (const path of ['/me/key/reveal', '/me/key/rotate']) {
+    for (const [path, eventId] of [
+      ['/me/key/reveal', 'ai-key-reveal'],
+      ['/me/key/rotate', 'ai-key-rotate'],
+    ]) {
       const denied = await request(server)
         .post(`/api/ai-tiles${path}`)
         .set('Authorization', asUser(JANE));
@@ -218,6 +221,12 @@ describe.each(databases.eachSupportedId())('AI access on %s', databaseId => {
       expect(denied.body.error.message).toBe(
         'Accept the acceptable-use policy (version 2026-11) before using your API key',
       );
+      // A refused attempt is audited as a failure under the caller's name.
+      expect(first.auditor.events.at(-1)).toMatchObject({
+        eventId,
+        outcome: 'fail',
+        meta: { userEntityRef: JANE },
+      });
     }
     // Nothing was issued: no LiteLLM user, no key, no row.
     expect(env.standIn.users()).toHaveLength(0);
