@@ -5,9 +5,8 @@
  *
  * The global setup (harness.ts) builds the frontend, starts a real OpenID
  * provider, the LiteLLM stand-in and the portal backend with the production
- * auth config; it
- * fails, never skips, when something can't start. Chromium: CHROMIUM_PATH or
- * the system Chromium (scripts/chromium.mjs).
+ * auth config; it fails, never skips, when something can't start. Chromium:
+ * CHROMIUM_PATH or the system Chromium (scripts/chromium.mjs).
  */
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';

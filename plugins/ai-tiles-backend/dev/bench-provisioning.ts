@@ -110,8 +110,12 @@ const entitiesByRef = new Map(
 // LiteLLM time per employee: undici reports each call's start and end on its
 // diagnostics channels, and the call names its employee (query or body).
 const litellmMs = new Map<string, number>();
-/** When the portal's HTTP server started on each measured acceptance, and finished it. */
-const handled = new Map<string, { started: number; finished?: number }>();
+/** When the portal's HTTP server started on a measured acceptance, and finished it. */
+interface HandlerTiming {
+  started: number;
+  finished?: number;
+}
+const handled = new Map<string, HandlerTiming>();
 let unattributedCalls = 0;
 let litellmCalls = 0;
 
@@ -353,7 +357,7 @@ async function runPortal() {
   backend.server.on('request', (req, res) => {
     const ref = req.headers[EMPLOYEE_HEADER];
     if (typeof ref !== 'string') return;
-    const timing: { started: number; finished?: number } = { started: clock() };
+    const timing: HandlerTiming = { started: clock() };
     handled.set(ref, timing);
     res.once('finish', () => {
       timing.finished = clock();
@@ -401,7 +405,7 @@ async function runPortal() {
 
 interface PortalStats {
   litellmMs: Array<[string, number]>;
-  handled: Array<[string, { started: number; finished?: number }]>;
+  handled: Array<[string, HandlerTiming]>;
   calls: number;
   unattributed: number;
   /** CPU time of the portal process so far. */
@@ -681,29 +685,26 @@ async function main() {
     const handledBy = new Map(before.handled);
     /** The overhead in three parts (each employee's own, then percentiles). */
     const split = (latencies: Map<string, number>) => {
-      const parts = { before: [], own: [], after: [] } as Record<
-        'before' | 'own' | 'after',
-        number[]
-      >;
+      const waiting: number[] = [];
+      const steps: number[] = [];
+      const back: number[] = [];
       for (const ref of latencies.keys()) {
         const sides = exchanged.get(ref);
         const server = handledBy.get(ref);
         if (!sides || server?.finished === undefined) continue;
-        parts.before.push(server.started - sides.sent);
-        parts.own.push(
-          server.finished - server.started - (litellm.get(ref) ?? 0),
-        );
-        parts.after.push(sides.received - server.finished);
+        waiting.push(server.started - sides.sent);
+        steps.push(server.finished - server.started - (litellm.get(ref) ?? 0));
+        back.push(sides.received - server.finished);
       }
       line(
         '  of it: before the portal starts on the request (it waits to be read)',
-        parts.before,
+        waiting,
       );
       line(
         "  of it: the portal's own steps (its handler, LiteLLM time taken out)",
-        parts.own,
+        steps,
       );
-      line('  of it: the answer back to the load generator', parts.after);
+      line('  of it: the answer back to the load generator', back);
     };
     const state = await (
       await fetch(`${standInUrl}/__standin/state`, {

@@ -16,6 +16,7 @@ const MASTER = 'sk-master-key-0123456789';
 interface Answer {
   status: number;
   body: unknown;
+  headers?: Record<string, string>;
 }
 
 const json = (status: number, body: unknown): Answer => ({ status, body });
@@ -48,7 +49,9 @@ function client(
         typeof answer.body === 'string'
           ? answer.body
           : JSON.stringify(answer.body),
-        { headers: { 'content-type': 'application/json' } },
+        {
+          headers: { 'content-type': 'application/json', ...answer.headers },
+        },
       );
     }
   }
@@ -271,19 +274,13 @@ describe('LiteLlmClient', () => {
   });
 
   it('does not follow a redirect, and names where it pointed', async () => {
-    const agent = new MockAgent();
-    agent.disableNetConnect();
-    agent
-      .get('http://litellm.test:4000')
-      .intercept({ path: '/key/generate', method: 'POST' })
-      .reply(308, '', {
+    const { client: c } = client([
+      {
+        status: 308,
+        body: '',
         headers: { location: 'https://litellm.test/key/generate' },
-      });
-    const c = new LiteLlmClient({
-      baseUrl: 'http://litellm.test:4000',
-      masterKey: MASTER,
-      dispatcher: agent,
-    });
+      },
+    ]);
     const error = await c
       .generateKey({ key_alias: 'a', user_id: 'u' })
       .catch(e => e);
