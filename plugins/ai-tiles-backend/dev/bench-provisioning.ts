@@ -2,7 +2,7 @@
  * Provisioning benchmark (issue "Per-employee AI access", Speed). Prints
  * figures; asserts nothing.
  *
- *   yarn bench:provisioning [--employees 1000] [--concurrency 100] [--db sqlite|postgres] [--pool 10]
+ *   yarn bench:provisioning [--employees 1000] [--concurrency 100] [--db sqlite|postgres] [--pool 10] [--floor]
  *
  * Three processes: the load generator (this one), the portal (a child running
  * the ai-tiles plugin in a test backend: real router, real database, mock
@@ -17,6 +17,10 @@
  * spent: before the portal starts on the request, in the portal's own steps
  * between its LiteLLM calls, and on the way back (both processes stamp the
  * same clock: `performance.timeOrigin + performance.now()`).
+ *
+ * `--floor` runs the same phases against a route that does only what no
+ * provisioning can skip (see floorPlugin): the figures any implementation on
+ * this stack and machine starts from.
  *
  * Each concurrent employee has a connection of its own, opened before the
  * phase, as a reverse proxy keeps them (Traefik in front of the portal). A
@@ -34,7 +38,11 @@ import {
   CatalogService,
   catalogServiceRef,
 } from '@backstage/plugin-catalog-node';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendPlugin,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { subscribe } from 'node:diagnostics_channel';
@@ -44,8 +52,10 @@ import { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import express from 'express';
+import Router from 'express-promise-router';
 import knexFactory from 'knex';
-import { Client, Dispatcher } from 'undici';
+import { Client, Dispatcher, request as sendRequest } from 'undici';
 import { createAiTilesPlugin } from '../src/plugin';
 
 const { values: args } = parseArgs({
@@ -61,6 +71,8 @@ const { values: args } = parseArgs({
     // Postgres connections of the portal (knex's default, which Backstage keeps).
     pool: { type: 'string', default: '10' },
     port: { type: 'string', default: '4210' },
+    // The floor instead of the plugin: see floorPlugin.
+    floor: { type: 'boolean', default: false },
     // Internal: the child process that runs the portal.
     role: { type: 'string', default: 'load' },
   },
@@ -280,6 +292,102 @@ async function pool<T>(
 }
 
 /** Child process: the portal. Reports its port, then its LiteLLM timings on request. */
+/**
+ * `--floor`: what any provisioning costs on this stack, with nothing of the
+ * plugin's own. A plugin with one route that does only the steps a first
+ * provisioning cannot skip, through the same Backstage services: sign-in,
+ * the JSON body, the three LiteLLM calls with the same bodies (`/user/new`,
+ * `/user/info`, `/key/generate`) and three writes (the acceptance, the
+ * claim, the key). No validation, audit, encryption, cache, catalog or
+ * summary. The plugin's figures minus these are what its own code adds.
+ */
+function floorPlugin(standInUrl: string, litellmKey: string) {
+  return createBackendPlugin({
+    pluginId: 'ai-tiles',
+    register(env) {
+      env.registerInit({
+        deps: {
+          http: coreServices.httpRouter,
+          httpAuth: coreServices.httpAuth,
+          database: coreServices.database,
+        },
+        async init({ http, httpAuth, database }) {
+          const knex = await database.getClient();
+          await knex.schema.createTable('floor_acceptances', table => {
+            table.string('user_ref').notNullable();
+            table.string('version').notNullable();
+            table.primary(['user_ref', 'version']);
+          });
+          await knex.schema.createTable('floor_keys', table => {
+            table.string('user_ref').primary();
+            table.string('claim_id').notNullable();
+            table.text('key');
+          });
+          const litellm = async (
+            method: 'GET' | 'POST',
+            path: string,
+            body?: object,
+          ) => {
+            const res = await sendRequest(`${standInUrl}${path}`, {
+              method,
+              headers: {
+                authorization: `Bearer ${litellmKey}`,
+                'content-type': 'application/json',
+              },
+              body: body && JSON.stringify(body),
+            });
+            const json: any = await res.body.json();
+            if (res.statusCode >= 300) {
+              throw new Error(`${path}: ${res.statusCode}`);
+            }
+            return json;
+          };
+          const router = Router();
+          router.use(express.json());
+          router.post('/me/policy/accept', async (req, res) => {
+            const { principal } = await httpAuth.credentials(req, {
+              allow: ['user'],
+            });
+            const userId = principal.userEntityRef;
+            const keyAlias = `ai-portal/${userId.replace(':', '/')}`;
+            await knex('floor_acceptances').insert({
+              user_ref: userId,
+              version: req.body.version,
+            });
+            await knex('floor_keys').insert({
+              user_ref: userId,
+              claim_id: randomBytes(16).toString('hex'),
+            });
+            await litellm('POST', '/user/new', {
+              user_id: userId,
+              max_budget: 50,
+              budget_duration: '1mo',
+              auto_create_key: false,
+            });
+            const info = await litellm(
+              'GET',
+              `/user/info?user_id=${encodeURIComponent(userId)}`,
+            );
+            const created = await litellm('POST', '/key/generate', {
+              key_alias: keyAlias,
+              user_id: userId,
+            });
+            await knex('floor_keys')
+              .where({ user_ref: userId })
+              .update({ key: created.key });
+            res.json({
+              status: 'ready',
+              budget: { maxBudget: info.user_info?.max_budget },
+              key: { masked: `sk-...${created.key.slice(-4)}` },
+            });
+          });
+          http.use(router);
+        },
+      });
+    },
+  });
+}
+
 async function runPortal() {
   const standInUrl = process.env.BENCH_STANDIN_URL!;
   const key = process.env.BENCH_MASTER_KEY!;
@@ -314,7 +422,7 @@ async function runPortal() {
   timeLiteLlmCalls(new URL(standInUrl).origin);
   const backend = await startTestBackend({
     features: [
-      createAiTilesPlugin(),
+      args.floor ? floorPlugin(standInUrl, key) : createAiTilesPlugin(),
       mockServices.database.factory({ knex }),
       // The catalog is another plugin: answered from a map so that its cost
       // (and the mock catalog's linear scan) stays out of the figures.
@@ -672,9 +780,10 @@ async function main() {
     child.send({ type: 'stats' });
     const before: PortalStats = await next();
     const parallelShares = parallelCpu.shares(connected, before);
-    // Access summaries: the acceptance filled each employee's cache; these reads hit it.
+    // Access summaries: the acceptance filled each employee's cache; these
+    // reads hit it. The floor has no summary.
     const reads: number[] = [];
-    for (let i = 0; i < EMPLOYEES; i++)
+    for (let i = 0; i < (args.floor ? 0 : EMPLOYEES); i++)
       reads.push(await call(one, employeeRef('par', i), 'GET', '/me/access'));
     child.send({ type: 'stats' });
     const after: PortalStats = await next();
@@ -713,7 +822,11 @@ async function main() {
     ).json();
 
     console.log(
-      `\nProvisioning benchmark (${
+      `\n${
+        args.floor
+          ? 'Provisioning floor: the unavoidable steps alone, not the plugin'
+          : 'Provisioning benchmark'
+      } (${
         args.db === 'postgres' ? `postgres, pool of ${args.pool}` : args.db
       }; load generator, portal and LiteLLM stand-in in three processes; ${new Date().toISOString()})`,
     );
@@ -747,12 +860,14 @@ async function main() {
     );
     split(parallel);
     where(parallelShares, parallel.size, before);
-    console.log(
-      `access summary, warm cache (${reads.length} reads, ${
-        after.calls - before.calls
-      } LiteLLM calls during them):`,
-    );
-    line('request latency', reads, '≤ 20 ms p95');
+    if (reads.length) {
+      console.log(
+        `access summary, warm cache (${reads.length} reads, ${
+          after.calls - before.calls
+        } LiteLLM calls during them):`,
+      );
+      line('request latency', reads, '≤ 20 ms p95');
+    }
     await Promise.all(connections.map(c => c.close()));
     child.send({ type: 'stop' });
     await new Promise(r => child.once('exit', r));
