@@ -57,6 +57,7 @@ import Router from 'express-promise-router';
 import knexFactory from 'knex';
 import { Client, Dispatcher, request as sendRequest } from 'undici';
 import { createAiTilesPlugin } from '../src/plugin';
+import { keyAliasFor } from '../src/service/provisioning/KeyProvisioner';
 
 const { values: args } = parseArgs({
   options: {
@@ -291,7 +292,6 @@ async function pool<T>(
   );
 }
 
-/** Child process: the portal. Reports its port, then its LiteLLM timings on request. */
 /**
  * `--floor`: what any provisioning costs on this stack, with nothing of the
  * plugin's own. A plugin with one route that does only the steps a first
@@ -349,7 +349,6 @@ function floorPlugin(standInUrl: string, litellmKey: string) {
               allow: ['user'],
             });
             const userId = principal.userEntityRef;
-            const keyAlias = `ai-portal/${userId.replace(':', '/')}`;
             await knex('floor_acceptances').insert({
               user_ref: userId,
               version: req.body.version,
@@ -369,7 +368,7 @@ function floorPlugin(standInUrl: string, litellmKey: string) {
               `/user/info?user_id=${encodeURIComponent(userId)}`,
             );
             const created = await litellm('POST', '/key/generate', {
-              key_alias: keyAlias,
+              key_alias: keyAliasFor(userId),
               user_id: userId,
             });
             await knex('floor_keys')
@@ -388,6 +387,7 @@ function floorPlugin(standInUrl: string, litellmKey: string) {
   });
 }
 
+/** Child process: the portal. Reports its port, then its LiteLLM timings on request. */
 async function runPortal() {
   const standInUrl = process.env.BENCH_STANDIN_URL!;
   const key = process.env.BENCH_MASTER_KEY!;
@@ -783,8 +783,10 @@ async function main() {
     // Access summaries: the acceptance filled each employee's cache; these
     // reads hit it. The floor has no summary.
     const reads: number[] = [];
-    for (let i = 0; i < (args.floor ? 0 : EMPLOYEES); i++)
-      reads.push(await call(one, employeeRef('par', i), 'GET', '/me/access'));
+    if (!args.floor) {
+      for (let i = 0; i < EMPLOYEES; i++)
+        reads.push(await call(one, employeeRef('par', i), 'GET', '/me/access'));
+    }
     child.send({ type: 'stats' });
     const after: PortalStats = await next();
 
